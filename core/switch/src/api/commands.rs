@@ -1,0 +1,430 @@
+//! The core's own API commands.
+
+use super::{ApiHandler, split_command};
+use crate::config::Config;
+use crate::event::Event;
+use crate::logging::LogLevel;
+use crate::registry::{CORE_OWNER, Entry, RegisterError};
+use crate::switch::Switch;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+type CoreFn = fn(&Arc<Switch>, &str) -> String;
+
+/// `(name, description, syntax, handler)` of every core command.
+const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
+    (
+        "status",
+        "Show the uptime and version and the session counts",
+        "status",
+        status,
+    ),
+    ("version", "Show the Switchyard version", "version", version),
+    (
+        "uptime",
+        "Show how long the switch has been up",
+        "uptime [us|ms|s|m|h|d]",
+        uptime,
+    ),
+    ("help", "List the API commands", "help", help),
+    (
+        "show",
+        "Show the API commands or applications or modules",
+        "show api|application|modules [as json]",
+        show,
+    ),
+    (
+        "load",
+        "Load a module from the module directory",
+        "load <mod_name>",
+        load,
+    ),
+    (
+        "unload",
+        "Unload a module (refused while it is in use)",
+        "unload <mod_name>",
+        unload,
+    ),
+    (
+        "reload",
+        "Unload a module and load a fresh copy of its file",
+        "reload <mod_name>",
+        reload,
+    ),
+    (
+        "reloadxml",
+        "Re-read the configuration",
+        "reloadxml",
+        reloadxml,
+    ),
+    (
+        "log",
+        "Show or set the console log level or write a log line",
+        "log [<level> [<message>]]",
+        log,
+    ),
+    (
+        "sendevent",
+        "Fire an event",
+        "sendevent <EVENT-NAME> [<subclass>] [<Header>=<value> ...]",
+        sendevent,
+    ),
+];
+
+/// Registers the core commands.
+pub fn register_all(switch: &Switch) -> Result<(), RegisterError> {
+    for &(name, description, syntax, func) in COMMANDS {
+        let handler: ApiHandler = Box::new(func);
+        switch
+            .api
+            .register(Entry::new(name, description, syntax, CORE_OWNER, handler))?;
+    }
+    Ok(())
+}
+
+fn status(switch: &Arc<Switch>, _args: &str) -> String {
+    let sessions = switch.sessions.snapshot();
+    let mut out = String::new();
+    let _ = writeln!(out, "UP {}", describe_uptime(switch.uptime()));
+    let _ = writeln!(out, "Switchyard (Version {}) is ready", crate::VERSION);
+    let _ = writeln!(out, "{} session(s) since startup", sessions.total);
+    let _ = writeln!(
+        out,
+        "{} session(s) - peak {}",
+        sessions.current, sessions.peak
+    );
+    let _ = writeln!(out, "{} module(s) loaded", switch.modules.count());
+    let _ = writeln!(
+        out,
+        "{} event socket connection(s)",
+        switch.esl_connection_count()
+    );
+    out
+}
+
+/// Uptime the way FreeSWITCH spells it: `0 years, 0 days, 1 hours, …`.
+pub fn describe_uptime(up: Duration) -> String {
+    let secs = up.as_secs();
+    format!(
+        "{} years, {} days, {} hours, {} minutes, {} seconds, {} milliseconds, {} microseconds",
+        secs / (365 * 86_400),
+        secs % (365 * 86_400) / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        up.subsec_millis(),
+        up.subsec_micros() % 1000
+    )
+}
+
+fn version(_switch: &Arc<Switch>, _args: &str) -> String {
+    format!(
+        "Switchyard Version {} (module ABI {}.{})\n",
+        crate::VERSION,
+        switchyard_abi::ffi::SY_ABI_MAJOR,
+        switchyard_abi::ffi::SY_ABI_MINOR
+    )
+}
+
+fn uptime(switch: &Arc<Switch>, args: &str) -> String {
+    let up = switch.uptime();
+    let value = match args.trim() {
+        "us" => up.as_micros(),
+        "ms" => up.as_millis(),
+        "" | "s" => up.as_secs() as u128,
+        "m" => up.as_secs() as u128 / 60,
+        "h" => up.as_secs() as u128 / 3600,
+        "d" => up.as_secs() as u128 / 86_400,
+        other => return format!("-USAGE: uptime [us|ms|s|m|h|d] ('{other}' is not a unit)\n"),
+    };
+    format!("{value}\n")
+}
+
+fn help(switch: &Arc<Switch>, _args: &str) -> String {
+    let mut out = String::from("Commands (run with 'api <command>' or in switchyard cli):\n\n");
+    for entry in switch.api.list() {
+        let _ = writeln!(out, "{:<12} {}", entry.name, entry.description);
+        let _ = writeln!(out, "{:<12} usage: {}", "", entry.syntax);
+    }
+    out
+}
+
+/// Rows of a `show` table, printed as FreeSWITCH does: CSV with a header
+/// line, a blank line and `N total.`, or JSON with `as json`.
+fn table(columns: &[&str], rows: Vec<Vec<String>>, json: bool) -> String {
+    if json {
+        let rows: Vec<serde_json::Value> = rows
+            .into_iter()
+            .map(|row| {
+                serde_json::Value::Object(
+                    columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
+                        .collect(),
+                )
+            })
+            .collect();
+        return format!(
+            "{}\n",
+            serde_json::json!({ "row_count": rows.len(), "rows": rows })
+        );
+    }
+    let mut out = columns.join(",");
+    out.push('\n');
+    let count = rows.len();
+    for row in rows {
+        let cells: Vec<String> = row
+            .into_iter()
+            .map(|c| c.replace([',', '\n'], " "))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    let _ = write!(out, "\n{count} total.\n");
+    out
+}
+
+fn show(switch: &Arc<Switch>, args: &str) -> String {
+    let (what, rest) = split_command(args);
+    let json = match rest.trim() {
+        "" => false,
+        "as json" => true,
+        other => {
+            return format!(
+                "-USAGE: show api|application|modules [as json] ('{other}' is not understood)\n"
+            );
+        }
+    };
+    let columns = ["name", "description", "syntax", "ikey"];
+    fn rows<H>(entries: Vec<Arc<Entry<H>>>) -> Vec<Vec<String>> {
+        entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.name.clone(),
+                    e.description.clone(),
+                    e.syntax.clone(),
+                    e.owner.clone(),
+                ]
+            })
+            .collect()
+    }
+    match what {
+        "api" => table(&columns, rows(switch.api.list()), json),
+        "application" | "applications" => table(&columns, rows(switch.apps.list()), json),
+        "modules" | "module" => table(
+            &["name", "version", "abi", "filename"],
+            switch
+                .modules
+                .list()
+                .into_iter()
+                .map(|m| vec![m.name, m.version, m.abi, m.file.display().to_string()])
+                .collect(),
+            json,
+        ),
+        "" => "-USAGE: show api|application|modules [as json]\n".into(),
+        other => format!(
+            "-USAGE: show api|application|modules [as json] ('{other}' is not one of them)\n"
+        ),
+    }
+}
+
+fn module_name_arg(args: &str, syntax: &str) -> Result<String, String> {
+    let name = args.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(format!("-USAGE: {syntax}\n"));
+    }
+    Ok(name.to_owned())
+}
+
+fn reply(result: Result<String, String>) -> String {
+    match result {
+        Ok(text) => format!("+OK {text}\n"),
+        Err(text) => format!("-ERR {text}\n"),
+    }
+}
+
+/// Runs a module operation named by the command's one argument.
+fn module_command(
+    args: &str,
+    syntax: &str,
+    operation: impl FnOnce(&str) -> Result<String, String>,
+) -> String {
+    match module_name_arg(args, syntax) {
+        Ok(name) => reply(operation(&name)),
+        Err(usage) => usage,
+    }
+}
+
+fn load(switch: &Arc<Switch>, args: &str) -> String {
+    module_command(args, "load <mod_name>", |name| {
+        switch.modules.load(switch, name)
+    })
+}
+
+fn unload(switch: &Arc<Switch>, args: &str) -> String {
+    module_command(args, "unload <mod_name>", |name| {
+        switch.modules.unload(switch, name)
+    })
+}
+
+fn reload(switch: &Arc<Switch>, args: &str) -> String {
+    module_command(args, "reload <mod_name>", |name| {
+        switch.modules.reload(switch, name)
+    })
+}
+
+fn reloadxml(switch: &Arc<Switch>, _args: &str) -> String {
+    match Config::load(&switch.paths.conf_dir) {
+        Ok(config) => {
+            switch.apply_config(config);
+            switch.bus.fire(Event::core("RELOADXML"));
+            "+OK [Success]\n".into()
+        }
+        Err(errors) => {
+            let mut out =
+                String::from("-ERR configuration not reloaded, the previous one stays in force:\n");
+            for error in errors {
+                let _ = writeln!(out, "{error}");
+            }
+            out
+        }
+    }
+}
+
+fn log(switch: &Arc<Switch>, args: &str) -> String {
+    let (level, message) = split_command(args);
+    if level.is_empty() {
+        let current = switch.logs.stderr_level();
+        return format!("+OK log level is {} [{}]\n", current, current as u8);
+    }
+    let level: LogLevel = match level.parse() {
+        Ok(level) => level,
+        Err(e) => return format!("-ERR {e}\n"),
+    };
+    if message.is_empty() {
+        switch.logs.set_stderr_level(level);
+        format!("+OK log level {} [{}]\n", level, level as u8)
+    } else {
+        crate::logging::module_log("api", level, message);
+        "+OK\n".into()
+    }
+}
+
+fn sendevent(switch: &Arc<Switch>, args: &str) -> String {
+    const USAGE: &str = "-USAGE: sendevent <EVENT-NAME> [<subclass>] [<Header>=<value> ...]\n";
+    let mut words = args.split_whitespace();
+    let Some(name) = words.next() else {
+        return USAGE.into();
+    };
+    let subclass = if name.eq_ignore_ascii_case("CUSTOM") {
+        match words.next() {
+            Some(sub) if !sub.contains('=') => Some(sub),
+            _ => {
+                return "-ERR a CUSTOM event needs a subclass, e.g. sendevent CUSTOM acme::ping\n"
+                    .into();
+            }
+        }
+    } else {
+        None
+    };
+    let mut event = match Event::new(name, subclass) {
+        Ok(event) => event,
+        Err(e) => return format!("-ERR {e}\n"),
+    };
+    for word in words {
+        match word.split_once('=') {
+            Some((header, value)) if !header.is_empty() => {
+                event.add_header(header, value);
+            }
+            _ => return format!("-ERR '{word}' is not Header=value\n{USAGE}"),
+        }
+    }
+    let sequence = switch.bus.fire_from(event, "api", "sendevent", 0);
+    format!("+OK event fired, Event-Sequence {sequence}\n")
+}
+
+/// How long to let the event dispatcher catch up in tests of `sendevent`.
+#[cfg(test)]
+const SETTLE: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::switch::test_switch;
+
+    #[test]
+    fn status_reports_uptime_version_and_no_sessions() {
+        let (switch, _dirs) = test_switch();
+        let out = super::super::execute(&switch, "status");
+        assert!(
+            out.starts_with("UP 0 years, 0 days, 0 hours, 0 minutes, "),
+            "{out}"
+        );
+        assert!(out.contains(&format!("Switchyard (Version {}) is ready", crate::VERSION)));
+        assert!(out.contains("0 session(s) since startup"));
+    }
+
+    #[test]
+    fn unknown_commands_use_freeswitch_wording() {
+        let (switch, _dirs) = test_switch();
+        assert_eq!(
+            super::super::execute(&switch, "frobnicate now"),
+            "-ERR frobnicate Command not found!\n"
+        );
+    }
+
+    #[test]
+    fn show_api_is_csv_with_a_total() {
+        let (switch, _dirs) = test_switch();
+        let out = super::super::execute(&switch, "show api");
+        let mut lines = out.lines();
+        assert_eq!(lines.next(), Some("name,description,syntax,ikey"));
+        assert!(out.contains("\nstatus,"));
+        assert!(out.ends_with(&format!("\n{} total.\n", COMMANDS.len())));
+        let json: serde_json::Value =
+            serde_json::from_str(&super::super::execute(&switch, "show api as json")).unwrap();
+        assert_eq!(json["row_count"], COMMANDS.len());
+    }
+
+    #[test]
+    fn sendevent_fires_a_custom_event_with_headers() {
+        let (switch, _dirs) = test_switch();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        switch.bus.bind(
+            "test",
+            crate::event::bus::EventSelector::for_binding("CUSTOM", Some("probe::ping")).unwrap(),
+            Box::new(move |e| {
+                let _ = tx.send(e.event().header("Greeting").map(str::to_owned));
+            }),
+        );
+        let out = super::super::execute(&switch, "sendevent CUSTOM probe::ping Greeting=hi");
+        assert!(out.starts_with("+OK"), "{out}");
+        assert_eq!(rx.recv_timeout(SETTLE).unwrap().as_deref(), Some("hi"));
+        assert!(super::super::execute(&switch, "sendevent CUSTOM").starts_with("-ERR"));
+        assert!(
+            super::super::execute(&switch, "sendevent NOPE").starts_with("-ERR unknown event name")
+        );
+    }
+
+    #[test]
+    fn log_sets_and_reports_the_level() {
+        let (switch, _dirs) = test_switch();
+        assert_eq!(
+            super::super::execute(&switch, "log debug"),
+            "+OK log level DEBUG [7]\n"
+        );
+        assert_eq!(switch.logs.stderr_level(), LogLevel::Debug);
+        assert!(super::super::execute(&switch, "log loud").starts_with("-ERR unknown log level"));
+        assert_eq!(super::super::execute(&switch, "log 6 hello"), "+OK\n");
+    }
+
+    #[test]
+    fn uptime_units() {
+        let (switch, _dirs) = test_switch();
+        assert_eq!(super::super::execute(&switch, "uptime s"), "0\n");
+        assert!(super::super::execute(&switch, "uptime years").starts_with("-USAGE"));
+    }
+}

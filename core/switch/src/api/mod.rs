@@ -1,0 +1,59 @@
+//! API commands: what `api`/`bgapi` on the event socket, `switchyard cli`
+//! and modules (through the host table) run. The core registers its own
+//! commands ([`commands`]); modules add theirs at load time.
+
+pub mod commands;
+
+use crate::registry::Registry;
+use crate::switch::Switch;
+use std::sync::Arc;
+
+/// What an API command runs: given the switch and the arguments after the
+/// command name, it returns the reply text (`-ERR …` on failure).
+pub type ApiHandler = Box<dyn Fn(&Arc<Switch>, &str) -> String + Send + Sync>;
+
+/// The registry of API commands.
+pub type ApiRegistry = Registry<ApiHandler>;
+
+/// Splits `"show modules"` into `("show", "modules")`.
+pub fn split_command(line: &str) -> (&str, &str) {
+    let line = line.trim();
+    match line.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (line, ""),
+    }
+}
+
+/// Runs one API command line and returns its reply.
+pub fn execute(switch: &Arc<Switch>, line: &str) -> String {
+    let (name, args) = split_command(line);
+    if name.is_empty() {
+        return "-ERR no command given; try 'help'\n".into();
+    }
+    match switch.api.acquire(name) {
+        Some(entry) => (entry.handler)(switch, args),
+        None => format!("-ERR {name} Command not found!\n"),
+    }
+}
+
+/// Whether a reply reports failure (`-ERR` or `-USAGE`), as `switchyard cli
+/// -x` and module callers judge it.
+pub fn is_error_reply(reply: &str) -> bool {
+    reply.starts_with("-ERR") || reply.starts_with("-USAGE")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_split_on_the_first_whitespace() {
+        assert_eq!(split_command("  show   modules "), ("show", "modules"));
+        assert_eq!(split_command("status"), ("status", ""));
+        assert_eq!(
+            split_command("log\t7 hello  world"),
+            ("log", "7 hello  world")
+        );
+        assert_eq!(split_command(""), ("", ""));
+    }
+}

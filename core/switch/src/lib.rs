@@ -1,0 +1,24 @@
+//! Switchyard: a softswitch in the FreeSWITCH mould.
+//!
+//! This crate is the core: the module loader and its C ABI host table, the
+//! event bus, the event socket (ESL), the console, the configuration and the
+//! store. The binary (`src/main.rs`) is a thin command line over
+//! [`server::serve`], [`console::run`] and [`check::run`].
+
+pub mod api;
+pub mod apps;
+pub mod check;
+pub mod config;
+pub mod console;
+pub mod esl;
+pub mod event;
+pub mod logging;
+pub mod modules;
+pub mod registry;
+pub mod secret;
+pub mod server;
+pub mod store;
+pub mod switch;
+
+/// The Switchyard version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,202 @@
+//! The core's SQLite store (`DATA_DIR/switchyard.db`): WAL mode, full
+//! synchronous commits, and versioned migrations recorded in
+//! `PRAGMA user_version`.
+//!
+//! Each migration runs in its own transaction; a database written by a newer
+//! Switchyard (a higher version than this build knows) is refused rather than
+//! silently misread.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The migrations, in order; migration `i` brings the schema to version `i + 1`.
+/// Released migrations are never edited: new ones are appended.
+const MIGRATIONS: &[&str] = &[
+    // 1: facts about this installation.
+    "CREATE TABLE core_meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;",
+];
+
+/// Why the store could not be opened or used.
+#[derive(Debug)]
+pub enum StoreError {
+    /// SQLite failed.
+    Sqlite(rusqlite::Error),
+    /// The database was written by a newer Switchyard.
+    TooNew {
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "{e}"),
+            StoreError::TooNew { found, known } => write!(
+                f,
+                "the database has schema version {found} but this Switchyard knows only up to {known}; \
+                 run the newer Switchyard that wrote it, or restore a backup"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(e)
+    }
+}
+
+/// The core database.
+pub struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrate(&conn, MIGRATIONS)?;
+        let store = Store {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        };
+        store.record_start()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version in force.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// Reads a `core_meta` value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM core_meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    fn record_start(&self) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().to_string();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO core_meta (key, value) VALUES ('created_at', ?1) ON CONFLICT DO NOTHING",
+            params![now],
+        )?;
+        conn.execute(
+            "INSERT INTO core_meta (key, value) VALUES ('last_start', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![now],
+        )?;
+        Ok(())
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// WAL journal, full synchronous commits (a committed row survives power
+/// loss), a busy timeout for concurrent readers, foreign keys on.
+pub fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "journal_mode stayed {mode}"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// Applies the migrations the database lacks, each in its own transaction.
+pub fn migrate(conn: &Connection, migrations: &[&str]) -> Result<(), StoreError> {
+    let known = migrations.len() as i64;
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (index, sql) in migrations.iter().enumerate().skip(current as usize) {
+        let version = index as i64 + 1;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}\nPRAGMA user_version = {version}; COMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_in_wal_mode_and_migrates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let created = store.meta("created_at").unwrap().unwrap();
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.meta("created_at").unwrap().unwrap(), created);
+        let mode: String = again
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }));
+        assert!(err.to_string().contains("schema version 99"));
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("m.db")).unwrap();
+        configure(&conn).unwrap();
+        let migrations = ["CREATE TABLE a (x INTEGER);", "CREATE TABLE broken ("];
+        assert!(migrate(&conn, &migrations).is_err());
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+    }
+}

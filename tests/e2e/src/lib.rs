@@ -1,0 +1,34 @@
+//! End-to-end test harness for Switchyard.
+//!
+//! Everything here drives the real release binary (`target/release/switchyard`)
+//! from the outside, the way an operator or an ESL client library would. The
+//! crate deliberately does not depend on the `switchyard` crate: an independent
+//! client is a more honest judge of the wire protocol and the CLI.
+//!
+//! - [`Switch`] starts the binary on a free loopback port in its own temporary
+//!   directories and stops it with SIGTERM.
+//! - [`EslClient`] is a small std-only event socket client.
+//! - [`c_module`] and [`rust_module`] build test modules against the ABI.
+//!
+//! Every wait in this crate is bounded by a deadline; no test asserts timing.
+
+pub mod binary;
+pub mod c_module;
+pub mod esl;
+pub mod esl_event;
+pub mod esl_frame;
+pub mod paths;
+pub mod ports;
+pub mod proc_stats;
+pub mod process;
+pub mod rust_module;
+pub mod switch;
+pub mod temp_dir;
+pub mod wait;
+
+pub use esl::EslClient;
+pub use esl_event::EslEvent;
+pub use esl_frame::Frame;
+pub use process::CommandOutput;
+pub use switch::{Switch, SwitchOptions};
+pub use temp_dir::TempDir;
