@@ -10,6 +10,7 @@ pub mod apps;
 pub mod check;
 pub mod config;
 pub mod console;
+pub mod directory;
 pub mod esl;
 pub mod event;
 pub mod logging;

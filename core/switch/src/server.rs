@@ -50,6 +50,16 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     let db_path = options.data_dir.join("switchyard.db");
     let store = Store::open(&db_path)
         .map_err(|e| format!("cannot open the database {}: {e}", db_path.display()))?;
+    if let Some(domain) = &config.settings.demo_tenant {
+        match crate::directory::demo::seed(&store, domain, &options.data_dir) {
+            Ok(Some(path)) => tracing::info!(
+                "created the demo tenant {domain}; its users and passwords are in {}",
+                path.display()
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("could not create the demo tenant {domain}: {e}"),
+        }
+    }
     let (password, source) = secret::resolve(options.esl_password.as_deref(), &options.data_dir)
         .map_err(|e| format!("cannot set up the event socket secret: {e}"))?;
     match &source {

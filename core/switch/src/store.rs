@@ -18,6 +18,24 @@ const MIGRATIONS: &[&str] = &[
         key   TEXT PRIMARY KEY NOT NULL,
         value TEXT NOT NULL
     ) STRICT;",
+    // 2: the directory: tenants (SIP domains) and their users. Passwords are
+    // never stored, only the digest HA1 of each supported algorithm.
+    "CREATE TABLE tenants (
+        domain     TEXT PRIMARY KEY NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE users (
+        domain           TEXT NOT NULL REFERENCES tenants (domain) ON DELETE CASCADE,
+        extension        TEXT NOT NULL,
+        ha1_md5          TEXT NOT NULL,
+        ha1_sha256       TEXT NOT NULL,
+        caller_id_name   TEXT NOT NULL,
+        caller_id_number TEXT NOT NULL,
+        max_calls        INTEGER NOT NULL,
+        variables        TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        PRIMARY KEY (domain, extension)
+    ) STRICT;",
 ];
 
 /// Why the store could not be opened or used.
@@ -95,6 +113,24 @@ impl Store {
                 row.get(0)
             })
             .optional()?)
+    }
+
+    /// Runs `f` with the connection (serialised with every other user).
+    pub fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        Ok(f(&mut self.conn())?)
+    }
+
+    /// Sets a `core_meta` value.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO core_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
     }
 
     fn record_start(&self) -> Result<(), StoreError> {

@@ -132,6 +132,8 @@ impl Switch {
             shutdown: tokio::sync::watch::channel(false).0,
         });
         commands::register_all(&switch).expect("core command names are valid and unique");
+        crate::directory::commands::register_all(&switch)
+            .expect("directory command names are valid and unique");
         switch
     }
 

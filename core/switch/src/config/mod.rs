@@ -8,6 +8,7 @@
 //!     <param name="esl-max-connections" value="256"/>
 //!     <param name="esl-auth-timeout-secs" value="10"/>
 //!     <param name="heartbeat-interval-secs" value="20"/>
+//!     <param name="demo-tenant" value="demo.test"/>
 //!   </settings>
 //!   <modules>
 //!     <load module="mod_example"/>
@@ -64,6 +65,9 @@ pub struct Settings {
     pub esl_auth_timeout: Duration,
     /// Interval of `HEARTBEAT` events.
     pub heartbeat_interval: Duration,
+    /// Domain of the demo tenant created on the first start of an empty
+    /// store (`None`: no demo tenant).
+    pub demo_tenant: Option<String>,
 }
 
 impl Default for Settings {
@@ -73,6 +77,7 @@ impl Default for Settings {
             esl_max_connections: 256,
             esl_auth_timeout: Duration::from_secs(10),
             heartbeat_interval: Duration::from_secs(20),
+            demo_tenant: None,
         }
     }
 }
@@ -255,9 +260,11 @@ fn apply_setting(settings: &mut Settings, name: &str, value: &str) -> Result<(),
         "heartbeat-interval-secs" => {
             settings.heartbeat_interval = Duration::from_secs(positive(name, value, 86_400)?)
         }
+        "demo-tenant" if value.trim().is_empty() => settings.demo_tenant = None,
+        "demo-tenant" => settings.demo_tenant = Some(crate::directory::names::domain(value)?),
         other => {
             return Err(format!(
-                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs)"
+                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant)"
             ));
         }
     }
@@ -271,7 +278,13 @@ mod tests {
     #[test]
     fn the_embedded_default_is_valid() {
         let config = Config::parse(DEFAULT_XML, "default").unwrap();
-        assert_eq!(config.settings, Settings::default());
+        assert_eq!(
+            config.settings,
+            Settings {
+                demo_tenant: Some("demo.test".into()),
+                ..Settings::default()
+            }
+        );
         assert!(config.modules.is_empty());
     }
 
