@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod apps;
+pub mod bans;
+pub mod channel;
 pub mod check;
 pub mod config;
 pub mod console;

@@ -1,19 +1,13 @@
 //! Digest HA1 hashes (`H(user:realm:password)`), the only form in which the
 //! directory keeps a password. The realm of a tenant's users is its domain.
 
-use md5::Md5;
-use sha2::{Digest, Sha256};
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use switchyard_sip::auth::{Algorithm, ha1};
 
 /// The MD5 and SHA-256 HA1 of a user's password, as lower-case hex.
 pub fn ha1_pair(user: &str, realm: &str, password: &str) -> (String, String) {
-    let input = format!("{user}:{realm}:{password}");
     (
-        hex(&Md5::digest(input.as_bytes())),
-        hex(&Sha256::digest(input.as_bytes())),
+        ha1(Algorithm::Md5, user, realm, password),
+        ha1(Algorithm::Sha256, user, realm, password),
     )
 }
 
