@@ -32,6 +32,14 @@ pub fn run(conf_dir: &Path, mod_dir: &Path) -> i32 {
 
 /// Every problem found, as `file:line: message` lines.
 pub fn problems(conf_dir: &Path, mod_dir: &Path) -> Vec<String> {
+    let mut found = config_problems(conf_dir, mod_dir);
+    if let Err(errors) = crate::switch::load_dialplan(conf_dir) {
+        found.extend(errors.iter().map(ToString::to_string));
+    }
+    found
+}
+
+fn config_problems(conf_dir: &Path, mod_dir: &Path) -> Vec<String> {
     match Config::load(conf_dir) {
         Err(errors) => errors.iter().map(ToString::to_string).collect(),
         Ok(config) => config
@@ -67,6 +75,20 @@ mod tests {
             mods.path().display()
         );
         assert!(found[0].ends_with(&expected), "{}", found[0]);
+    }
+
+    #[test]
+    fn dialplan_errors_are_reported_with_file_and_line() {
+        let conf = tempfile::tempdir().unwrap();
+        std::fs::create_dir(conf.path().join("dialplan")).unwrap();
+        std::fs::write(
+            conf.path().join("dialplan/acme.xml"),
+            "<include>\n<context name=\"acme.test\">\n<extension name=\"x\">\n<condition field=\"destination_number\" expression=\"^(1\"/>\n</extension>\n</context>\n</include>\n",
+        )
+        .unwrap();
+        let found = problems(conf.path(), conf.path());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("acme.xml:4:"), "{}", found[0]);
     }
 
     #[test]

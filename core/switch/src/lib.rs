@@ -12,6 +12,7 @@ pub mod channel;
 pub mod check;
 pub mod config;
 pub mod console;
+pub mod dialplan;
 pub mod directory;
 pub mod esl;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod modules;
 pub mod registry;
 pub mod secret;
 pub mod server;
+pub mod sip;
 pub mod store;
 pub mod switch;
 

@@ -46,6 +46,9 @@ struct ServeArgs {
     /// Event socket (ESL) listening address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8021")]
     esl: SocketAddr,
+    /// SIP listening address, UDP and TCP.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5060")]
+    sip: SocketAddr,
     /// Event socket admin password [default: generated into DATA_DIR/esl.secret]
     #[arg(
         long,
@@ -103,6 +106,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         conf_dir: args.conf_dir,
         mod_dir: args.mod_dir,
         esl: args.esl,
+        sip: args.sip,
         esl_password: args.esl_password,
         log_level: args.log_level,
     };

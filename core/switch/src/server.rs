@@ -24,6 +24,8 @@ pub struct ServeOptions {
     pub mod_dir: Option<PathBuf>,
     /// Event socket address.
     pub esl: SocketAddr,
+    /// SIP address (UDP and TCP).
+    pub sip: SocketAddr,
     /// Event socket admin password; generated when absent.
     pub esl_password: Option<String>,
     /// Log level on stderr; default: the configuration's.
@@ -36,6 +38,13 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format!(
             "the configuration has errors:\n{}\n(run 'switchyard check' after fixing them)",
+            lines.join("\n")
+        )
+    })?;
+    let dialplan = crate::switch::load_dialplan(&options.conf_dir).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!(
+            "the dialplan has errors:\n{}\n(run 'switchyard check' after fixing them)",
             lines.join("\n")
         )
     })?;
@@ -89,7 +98,14 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     );
     let preload = config.modules.clone();
     let config_source = config.source.clone();
-    let switch = Switch::new(paths, config, logs, store, options.log_level.is_some());
+    let switch = Switch::new(
+        paths,
+        config,
+        dialplan,
+        logs,
+        store,
+        options.log_level.is_some(),
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -104,6 +120,7 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
             .local_addr()
             .map_err(|e| format!("event socket: {e}"))?;
         tracing::info!("ESL listening on {address}");
+        crate::sip::start(Arc::clone(&switch), options.sip).await?;
         let loader = Arc::clone(&switch);
         tokio::task::spawn_blocking(move || {
             for module in preload {

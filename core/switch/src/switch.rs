@@ -4,6 +4,7 @@
 use crate::api::{ApiRegistry, commands};
 use crate::apps::AppRegistry;
 use crate::config::Config;
+use crate::dialplan::{Dialplan, DialplanError};
 use crate::event::bus::{EventBus, Origin};
 use crate::logging::LogHub;
 use crate::modules::ModuleManager;
@@ -87,6 +88,7 @@ pub struct Switch {
     /// Session counters.
     pub sessions: SessionStats,
     config: RwLock<Arc<Config>>,
+    dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
     started: Instant,
     esl_connections: AtomicUsize,
@@ -100,6 +102,7 @@ impl Switch {
     pub fn new(
         paths: Paths,
         config: Config,
+        dialplan: Dialplan,
         logs: Arc<LogHub>,
         store: Store,
         log_level_pinned: bool,
@@ -126,6 +129,7 @@ impl Switch {
             store,
             sessions: SessionStats::default(),
             config: RwLock::new(Arc::new(config)),
+            dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),
             started: Instant::now(),
             esl_connections: AtomicUsize::new(0),
@@ -148,6 +152,16 @@ impl Switch {
             self.logs.set_stderr_level(config.settings.log_level);
         }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    /// The dialplan in force. A call keeps the plan it started with.
+    pub fn dialplan(&self) -> Arc<Dialplan> {
+        Arc::clone(&self.dialplan.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Swaps in a new dialplan atomically.
+    pub fn apply_dialplan(&self, dialplan: Dialplan) {
+        *self.dialplan.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(dialplan);
     }
 
     /// Runs an API command line.
@@ -195,6 +209,16 @@ impl Drop for EslConnectionGuard {
     }
 }
 
+/// Loads `CONF_DIR/dialplan/*.xml`; no such directory means an empty plan.
+pub fn load_dialplan(conf_dir: &std::path::Path) -> Result<Dialplan, Vec<DialplanError>> {
+    let dir = conf_dir.join("dialplan");
+    if dir.is_dir() {
+        crate::dialplan::load_dir(&dir)
+    } else {
+        Ok(Dialplan::default())
+    }
+}
+
 /// A switch on temporary directories, for unit tests.
 #[cfg(test)]
 pub fn test_switch() -> (Arc<Switch>, tempfile::TempDir) {
@@ -210,7 +234,10 @@ pub fn test_switch() -> (Arc<Switch>, tempfile::TempDir) {
     let store = Store::open(&paths.data_dir.join("switchyard.db")).expect("store");
     let logs = crate::logging::init(crate::logging::LogLevel::Warning);
     let config = Config::parse(crate::config::DEFAULT_XML, "default").expect("default config");
-    (Switch::new(paths, config, logs, store, false), dirs)
+    (
+        Switch::new(paths, config, Dialplan::default(), logs, store, false),
+        dirs,
+    )
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod ports;
 pub mod proc_stats;
 pub mod process;
 pub mod rust_module;
+pub mod sip_wire;
 pub mod switch;
 pub mod temp_dir;
 pub mod wait;

@@ -50,6 +50,7 @@ pub struct SwitchOptions {
 pub struct Switch {
     child: Child,
     port: u16,
+    sip_port: u16,
     root: TempDir,
     data_dir: PathBuf,
     conf_dir: PathBuf,
@@ -78,12 +79,18 @@ impl Switch {
             fs::write(conf_dir.join("switchyard.xml"), xml).expect("write switchyard.xml");
         }
         let port = free_tcp_port();
+        let sip_port = free_tcp_port();
         let log_path = root.path().join("switchyard-1.log");
         let mut switch = Switch {
             child: spawn_server(
-                &options, &root, &data_dir, &conf_dir, &mod_dir, port, &log_path,
+                &options,
+                &root,
+                &[&data_dir, &conf_dir, &mod_dir],
+                (port, sip_port),
+                &log_path,
             ),
             port,
+            sip_port,
             root,
             data_dir,
             conf_dir,
@@ -97,6 +104,7 @@ impl Switch {
                 Ok(()) => return switch,
                 Err(StartFailure::PortTaken) if attempt < START_ATTEMPTS => {
                     switch.port = free_tcp_port();
+                    switch.sip_port = free_tcp_port();
                     switch.log_path = switch
                         .root
                         .path()
@@ -104,10 +112,8 @@ impl Switch {
                     switch.child = spawn_server(
                         &options,
                         &switch.root,
-                        &switch.data_dir,
-                        &switch.conf_dir,
-                        &switch.mod_dir,
-                        switch.port,
+                        &[&switch.data_dir, &switch.conf_dir, &switch.mod_dir],
+                        (switch.port, switch.sip_port),
                         &switch.log_path,
                     );
                 }
@@ -160,6 +166,11 @@ impl Switch {
     /// The ESL port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The SIP port (UDP and TCP) on 127.0.0.1.
+    pub fn sip_port(&self) -> u16 {
+        self.sip_port
     }
 
     /// The process id.
@@ -334,16 +345,18 @@ impl Drop for Switch {
 }
 
 /// Spawns `switchyard --data-dir D --conf-dir C --mod-dir M --esl 127.0.0.1:PORT
-/// [--esl-password P] EXTRA...` with stdout and stderr going to `log_path`.
+/// --sip 127.0.0.1:SIP_PORT [--esl-password P] EXTRA...` with stdout and
+/// stderr going to `log_path`. `dirs` are the data, conf and module
+/// directories; `ports` the ESL and SIP ports.
 fn spawn_server(
     options: &SwitchOptions,
     root: &TempDir,
-    data_dir: &Path,
-    conf_dir: &Path,
-    mod_dir: &Path,
-    port: u16,
+    dirs: &[&Path; 3],
+    ports: (u16, u16),
     log_path: &Path,
 ) -> Child {
+    let [data_dir, conf_dir, mod_dir] = *dirs;
+    let (port, sip_port) = ports;
     let binary = switchyard_binary();
     let log = File::create(log_path).expect("create the switch log file");
     let mut command = Command::new(&binary);
@@ -355,7 +368,9 @@ fn spawn_server(
         .arg("--mod-dir")
         .arg(mod_dir)
         .arg("--esl")
-        .arg(format!("127.0.0.1:{port}"));
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--sip")
+        .arg(format!("127.0.0.1:{sip_port}"));
     if let Some(password) = &options.password {
         command.arg("--esl-password").arg(password);
     }

@@ -25,6 +25,7 @@ mod limits;
 mod media_type;
 mod name_addr;
 mod params;
+mod received;
 mod request;
 mod response;
 mod sip_message;

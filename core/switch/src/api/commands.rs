@@ -277,16 +277,23 @@ fn reload(switch: &Arc<Switch>, args: &str) -> String {
 }
 
 fn reloadxml(switch: &Arc<Switch>, _args: &str) -> String {
-    match Config::load(&switch.paths.conf_dir) {
-        Ok(config) => {
+    let config = Config::load(&switch.paths.conf_dir);
+    let dialplan = crate::switch::load_dialplan(&switch.paths.conf_dir);
+    match (config, dialplan) {
+        (Ok(config), Ok(dialplan)) => {
             switch.apply_config(config);
+            switch.apply_dialplan(dialplan);
             switch.bus.fire(Event::core("RELOADXML"));
             "+OK [Success]\n".into()
         }
-        Err(errors) => {
-            let mut out =
-                String::from("-ERR configuration not reloaded, the previous one stays in force:\n");
-            for error in errors {
+        (config, dialplan) => {
+            let mut out = String::from(
+                "-ERR nothing reloaded, the configuration and dialplan in force stay:\n",
+            );
+            for error in config.err().into_iter().flatten() {
+                let _ = writeln!(out, "{error}");
+            }
+            for error in dialplan.err().into_iter().flatten() {
                 let _ = writeln!(out, "{error}");
             }
             out

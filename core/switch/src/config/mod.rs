@@ -68,6 +68,10 @@ pub struct Settings {
     /// Domain of the demo tenant created on the first start of an empty
     /// store (`None`: no demo tenant).
     pub demo_tenant: Option<String>,
+    /// Send UDP responses to the source port even when the client did not
+    /// ask with `rport` (FreeSWITCH's `NDLB-force-rport`: for clients
+    /// behind NAT that do not implement RFC 3581).
+    pub sip_force_rport: bool,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             esl_auth_timeout: Duration::from_secs(10),
             heartbeat_interval: Duration::from_secs(20),
             demo_tenant: None,
+            sip_force_rport: false,
         }
     }
 }
@@ -260,11 +265,22 @@ fn apply_setting(settings: &mut Settings, name: &str, value: &str) -> Result<(),
         "heartbeat-interval-secs" => {
             settings.heartbeat_interval = Duration::from_secs(positive(name, value, 86_400)?)
         }
+        "sip-force-rport" => {
+            settings.sip_force_rport = match value.trim() {
+                "true" | "yes" => true,
+                "false" | "no" => false,
+                other => {
+                    return Err(format!(
+                        "sip-force-rport must be true or false, not '{other}'"
+                    ));
+                }
+            }
+        }
         "demo-tenant" if value.trim().is_empty() => settings.demo_tenant = None,
         "demo-tenant" => settings.demo_tenant = Some(crate::directory::names::domain(value)?),
         other => {
             return Err(format!(
-                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant)"
+                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant, sip-force-rport)"
             ));
         }
     }

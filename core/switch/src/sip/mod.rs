@@ -1,0 +1,114 @@
+//! The SIP edge of the switch: UDP and TCP transports on one address
+//! (RFC 3261 §18), and the dispatcher that answers requests.
+//!
+//! Transports run on the IO runtime and parse what they receive; parsed
+//! messages go to the `sip-core` thread, which validates them and answers.
+//! Responses go back the way the request came: over the same TCP
+//! connection, or over UDP to the source address (RFC 3581 `rport`).
+
+mod dispatch;
+mod outbound;
+mod tcp;
+mod udp;
+
+use crate::switch::Switch;
+use outbound::Outbound;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use switchyard_sip::message::{Limits, Message};
+
+pub use dispatch::ALLOWED_METHODS;
+
+/// How a message arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// A UDP datagram.
+    Udp,
+    /// A TCP connection, by the switch's id for it.
+    Tcp(u64),
+}
+
+impl Transport {
+    /// The Via transport token.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp(_) => "tcp",
+        }
+    }
+}
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// The remote address.
+    pub peer: SocketAddr,
+    /// The transport (and connection).
+    pub transport: Transport,
+}
+
+/// What the transports hand to the dispatcher, in arrival order.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A parsed message and where it came from.
+    Message {
+        /// The message.
+        message: Message,
+        /// Its origin.
+        origin: Origin,
+    },
+    /// A TCP connection ends: send `last_words` (the answer to a framing
+    /// error) after everything queued before, then close it.
+    CloseConnection {
+        /// The connection.
+        id: u64,
+        /// A final response, if the stream ended in a framing error.
+        last_words: Option<Vec<u8>>,
+    },
+}
+
+/// Size limits for SIP messages on every transport.
+pub fn limits() -> Limits {
+    Limits::default()
+}
+
+/// The running SIP edge.
+pub struct SipEdge {
+    /// The address UDP and TCP listen on.
+    pub address: SocketAddr,
+}
+
+/// Binds UDP and TCP on `address` (TCP on the port UDP got, so port 0
+/// works) and starts the transports and the dispatcher.
+pub async fn start(switch: Arc<Switch>, address: SocketAddr) -> Result<SipEdge, String> {
+    let udp = tokio::net::UdpSocket::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen for SIP on udp {address}: {e}"))?;
+    let address = udp
+        .local_addr()
+        .map_err(|e| format!("SIP udp socket: {e}"))?;
+    let tcp = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen for SIP on tcp {address}: {e}"))?;
+    let udp = Arc::new(udp);
+    let outbound = Arc::new(Outbound::new(Arc::clone(&udp)));
+    let (inbound_tx, inbound_rx) = crossbeam_channel::bounded(65_536);
+    tokio::spawn(udp::receive(
+        Arc::clone(&udp),
+        inbound_tx.clone(),
+        switch.shutdown_signal(),
+    ));
+    tokio::spawn(tcp::accept(
+        tcp,
+        Arc::clone(&outbound),
+        inbound_tx,
+        switch.shutdown_signal(),
+    ));
+    let dispatcher = dispatch::Dispatcher::new(Arc::clone(&switch), outbound);
+    std::thread::Builder::new()
+        .name("sip-core".into())
+        .spawn(move || dispatcher.run(inbound_rx))
+        .map_err(|e| format!("cannot start the SIP thread: {e}"))?;
+    tracing::info!("SIP listening on udp and tcp {address}");
+    Ok(SipEdge { address })
+}
