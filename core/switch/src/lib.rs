@@ -18,6 +18,7 @@ pub mod esl;
 pub mod event;
 pub mod logging;
 pub mod modules;
+pub mod registrar;
 pub mod registry;
 pub mod secret;
 pub mod server;

@@ -98,12 +98,16 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     );
     let preload = config.modules.clone();
     let config_source = config.source.clone();
+    let registrar =
+        crate::registrar::Registrar::new(crate::registrar::RegistrarSettings::default())
+            .map_err(|e| format!("cannot seed the registrar's nonce key: {e}"))?;
     let switch = Switch::new(
         paths,
         config,
         dialplan,
         logs,
         store,
+        registrar,
         options.log_level.is_some(),
     );
 
@@ -137,6 +141,7 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
             Arc::from(password.as_str()),
         ));
         tokio::spawn(heartbeat(Arc::clone(&switch)));
+        tokio::spawn(purge_registrations(Arc::clone(&switch)));
         switch.bus.fire(Event::core("STARTUP"));
         tracing::info!("Switchyard {} ready", crate::VERSION);
         wait_for_signal().await;
@@ -182,6 +187,29 @@ async fn wait_for_signal() {
         Err(e) => {
             tracing::warn!("cannot watch SIGTERM ({e}); only Ctrl-C stops the switch");
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Deletes expired registrations once a minute (queries already ignore
+/// them; this keeps the table small).
+async fn purge_registrations(switch: Arc<Switch>) {
+    let mut shutdown = switch.shutdown_signal();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.wait_for(|down| *down) => return,
+        }
+        let store_switch = Arc::clone(&switch);
+        let purged = tokio::task::spawn_blocking(move || {
+            crate::registrar::purge_expired(&store_switch.store, std::time::SystemTime::now())
+        })
+        .await;
+        match purged {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!("purged {n} expired registration(s)"),
+            Ok(Err(e)) => tracing::warn!("purging expired registrations failed: {e}"),
+            Err(e) => tracing::warn!("purging expired registrations failed: {e}"),
         }
     }
 }

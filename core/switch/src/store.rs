@@ -36,6 +36,27 @@ const MIGRATIONS: &[&str] = &[
         created_at       TEXT NOT NULL,
         PRIMARY KEY (domain, extension)
     ) STRICT;",
+    // 3: the registrar's location service: one row per contact bound to a
+    // user (RFC 3261 §10.3). Times are Unix seconds; rows whose `expires_at`
+    // has passed are ignored by every query and purged periodically. A
+    // user's bindings go with the user.
+    "CREATE TABLE registrations (
+        domain       TEXT NOT NULL,
+        extension    TEXT NOT NULL,
+        contact      TEXT NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        q            INTEGER,
+        call_id      TEXT NOT NULL,
+        cseq         INTEGER NOT NULL,
+        network_addr TEXT NOT NULL,
+        transport    TEXT NOT NULL,
+        user_agent   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (domain, extension, contact),
+        FOREIGN KEY (domain, extension) REFERENCES users (domain, extension) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX registrations_by_expiry ON registrations (expires_at);",
 ];
 
 /// Why the store could not be opened or used.

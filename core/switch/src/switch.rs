@@ -87,6 +87,10 @@ pub struct Switch {
     pub store: Store,
     /// Session counters.
     pub sessions: SessionStats,
+    /// The SIP registrar.
+    pub registrar: crate::registrar::Registrar,
+    /// Sources banned after failed authentications.
+    pub bans: crate::bans::BanList,
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
@@ -105,6 +109,7 @@ impl Switch {
         dialplan: Dialplan,
         logs: Arc<LogHub>,
         store: Store,
+        registrar: crate::registrar::Registrar,
         log_level_pinned: bool,
     ) -> Arc<Switch> {
         let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -128,6 +133,8 @@ impl Switch {
             logs,
             store,
             sessions: SessionStats::default(),
+            registrar,
+            bans: crate::bans::BanList::new(),
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),
@@ -235,7 +242,18 @@ pub fn test_switch() -> (Arc<Switch>, tempfile::TempDir) {
     let logs = crate::logging::init(crate::logging::LogLevel::Warning);
     let config = Config::parse(crate::config::DEFAULT_XML, "default").expect("default config");
     (
-        Switch::new(paths, config, Dialplan::default(), logs, store, false),
+        Switch::new(
+            paths,
+            config,
+            Dialplan::default(),
+            logs,
+            store,
+            crate::registrar::Registrar::with_nonce_key(
+                crate::registrar::RegistrarSettings::default(),
+                [7; switchyard_sip::auth::KEY_LEN],
+            ),
+            false,
+        ),
         dirs,
     )
 }

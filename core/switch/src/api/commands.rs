@@ -31,7 +31,7 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
     (
         "show",
         "Show the API commands or applications or modules",
-        "show api|application|modules [as json]",
+        "show api|application|modules|registrations|bans [as json]",
         show,
     ),
     (
@@ -214,6 +214,8 @@ fn show(switch: &Arc<Switch>, args: &str) -> String {
     match what {
         "api" => table(&columns, rows(switch.api.list()), json),
         "application" | "applications" => table(&columns, rows(switch.apps.list()), json),
+        "registrations" => crate::registrar::commands::show_registrations(switch, json),
+        "bans" => crate::registrar::commands::show_bans(switch, json),
         "modules" | "module" => table(
             &["name", "version", "abi", "filename"],
             switch
@@ -224,7 +226,7 @@ fn show(switch: &Arc<Switch>, args: &str) -> String {
                 .collect(),
             json,
         ),
-        "" => "-USAGE: show api|application|modules [as json]\n".into(),
+        "" => "-USAGE: show api|application|modules|registrations|bans [as json]\n".into(),
         other => format!(
             "-USAGE: show api|application|modules [as json] ('{other}' is not one of them)\n"
         ),

@@ -6,6 +6,7 @@
 
 use super::outbound::Outbound;
 use super::{Inbound, Origin, Transport};
+use crate::registrar::RegisterOutcome;
 use crate::switch::Switch;
 use crossbeam_channel::Receiver;
 use std::hash::{Hash, Hasher};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use switchyard_sip::message::{Message, Method, Request, Response};
 
 /// The methods the switch answers (the `Allow` header).
-pub const ALLOWED_METHODS: &str = "OPTIONS, ACK, CANCEL, BYE";
+pub const ALLOWED_METHODS: &str = "REGISTER, OPTIONS, ACK, CANCEL, BYE";
 
 /// Option tags the switch supports (`Supported`); a `Require` naming
 /// anything else gets 420.
@@ -100,6 +101,7 @@ impl Dispatcher {
             return;
         }
         match method {
+            Method::Register => self.register(&request, &origin),
             Method::Options => self.reply(
                 &request,
                 &origin,
@@ -126,6 +128,34 @@ impl Dispatcher {
                 &[("Allow", ALLOWED_METHODS)],
             ),
         }
+    }
+
+    fn register(&self, request: &Request, origin: &Origin) {
+        let outcome = self.switch.registrar.handle(
+            &self.switch.store,
+            &self.switch.bans,
+            request,
+            origin.peer,
+            origin.transport.name(),
+            std::time::SystemTime::now(),
+            std::time::Instant::now(),
+        );
+        match outcome {
+            RegisterOutcome::Respond(response) => self.send_response(request, origin, response),
+            RegisterOutcome::Drop => {
+                tracing::debug!("SIP: REGISTER from banned {} dropped", origin.peer);
+            }
+        }
+    }
+
+    /// Sends a response to `request` back the way it came.
+    fn send_response(&self, request: &Request, origin: &Origin, response: Response) {
+        let target = if self.switch.config().settings.sip_force_rport {
+            origin.peer
+        } else {
+            udp_response_target(request, origin.peer)
+        };
+        self.outbound.send(origin, target, response.to_bytes());
     }
 
     /// Sends a final response built from `request` (a deterministic To tag,

@@ -1,0 +1,490 @@
+//! Processing one REGISTER as RFC 3261 §10.3 says, with digest
+//! authentication (RFC 8760) in the tenant's realm and bans of sources that
+//! keep failing it.
+//!
+//! The steps, each with the answer it gives:
+//!
+//! 0. a banned source gets nothing at all ([`RegisterOutcome::Drop`]);
+//! 1. the Request-URI host names the tenant: not `sip:`/`sips:` → `416`,
+//!    no such tenant → `404 Unknown domain`;
+//! 2. Call-ID, CSeq and To must be usable (`400`); a `Require` we do not
+//!    support → `420` with `Unsupported`;
+//! 3. To must be a `sip:`/`sips:` user of the same domain (`404` otherwise:
+//!    a user of tenant A cannot register into tenant B);
+//! 4. digest authentication with realm = domain: no or unusable
+//!    credentials → `401` with a SHA-256 then an MD5 challenge; an expired
+//!    nonce → `401` with `stale=true`; a wrong password or unknown user →
+//!    `403 Authentication failed` (the same answer for both, so scanners
+//!    cannot list extensions) and a failure counted against the source;
+//!    success clears the source's failures;
+//! 5. the authenticated user must be the To user (`403`);
+//! 6. Contact and Expires (see [`contacts`]): `400`,
+//!    `423` with `Min-Expires`;
+//! 7. the bindings change atomically (see [`bindings::update`]): a
+//!    REGISTER with the Call-ID of a binding and a CSeq not higher than its
+//!    own gets `500 Out of order` — RFC 3261 §10.3 only says such a
+//!    request "fails", and `500` is what §12.2.2 prescribes for an
+//!    out-of-order CSeq; the server transaction absorbs true
+//!    retransmissions before they get here. More contacts than allowed →
+//!    `403 Too many contacts`; a store failure → `500`;
+//! 8. `200 OK` listing every binding of the user with its remaining
+//!    `expires`, and a `Date`.
+
+use super::bindings::{self, Change, RequestInfo, UpdateResult};
+use super::contacts::{self, ContactError};
+use super::{RegisterOutcome, Registrar};
+use crate::bans::BanList;
+use crate::directory::{self, User};
+use crate::store::Store;
+use rusqlite::OptionalExtension;
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime};
+use switchyard_sip::auth::{self, Algorithm, Credentials, Outcome};
+use switchyard_sip::message::{Request, Response, UriKind};
+
+/// Longest `User-Agent` kept with a binding (longer ones are cut).
+const MAX_USER_AGENT_LEN: usize = 256;
+
+/// Everything [`Registrar::handle`] is given, borrowed for one request.
+struct Ctx<'a> {
+    registrar: &'a Registrar,
+    store: &'a Store,
+    bans: &'a BanList,
+    request: &'a Request,
+    source: SocketAddr,
+    transport: &'a str,
+    now: SystemTime,
+    mono_now: Instant,
+}
+
+/// A final answer: a status, a reason phrase and extra headers.
+struct Answer {
+    code: u16,
+    reason: String,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Answer {
+    fn new(code: u16, reason: impl Into<String>) -> Answer {
+        Answer {
+            code,
+            reason: reason.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl Into<String>) -> Answer {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl Registrar {
+    /// Processes one REGISTER that arrived from `source` over `transport`
+    /// (`"udp"`, `"tcp"` …) at wall-clock `now` and monotonic `mono_now`
+    /// (the ban list's clock). Never panics, whatever the request holds.
+    ///
+    /// Returns the response to send, or [`RegisterOutcome::Drop`] when the
+    /// source is banned: it gets no answer at all, so that a password
+    /// guesser learns nothing and costs us nothing. (`Drop` is also
+    /// returned in the unreachable case where no response can be built.)
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle(
+        &self,
+        store: &Store,
+        bans: &BanList,
+        request: &Request,
+        source: SocketAddr,
+        transport: &str,
+        now: SystemTime,
+        mono_now: Instant,
+    ) -> RegisterOutcome {
+        if bans.is_banned(source.ip(), mono_now) {
+            return RegisterOutcome::Drop;
+        }
+        let ctx = Ctx {
+            registrar: self,
+            store,
+            bans,
+            request,
+            source,
+            transport,
+            now,
+            mono_now,
+        };
+        let answer = ctx.process();
+        self.respond(request, answer, now)
+    }
+
+    fn respond(&self, request: &Request, answer: Answer, now: SystemTime) -> RegisterOutcome {
+        let reason: String = answer
+            .reason
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let built = Response::for_request(request, answer.code, &reason)
+            .or_else(|_| Response::for_request(request, 500, "Server Internal Error"));
+        let Ok(mut response) = built else {
+            return RegisterOutcome::Drop;
+        };
+        // A To without `<>` but with parameters cannot take a tag; the
+        // response is still worth sending.
+        let _ = response.add_to_tag(&self.next_tag());
+        let headers = response.headers_mut();
+        for (name, value) in &answer.headers {
+            let _ = headers.push(name, value);
+        }
+        if answer.code == 200 {
+            let _ = headers.push("Date", &http_date(now));
+        }
+        RegisterOutcome::Respond(response)
+    }
+}
+
+impl Ctx<'_> {
+    fn settings(&self) -> &super::RegistrarSettings {
+        &self.registrar.settings
+    }
+
+    fn process(&self) -> Answer {
+        if self.request.method_str() != "REGISTER" {
+            return Answer::new(500, "Registrar given a request that is not a REGISTER");
+        }
+        // Step 1: the tenant.
+        let domain = match self.request_domain() {
+            Ok(domain) => domain,
+            Err(answer) => return answer,
+        };
+        match tenant_exists(self.store, &domain) {
+            Ok(true) => {}
+            Ok(false) => return Answer::new(404, "Unknown domain"),
+            Err(e) => return store_failed(&e),
+        }
+        // Step 2: the headers we rely on.
+        let headers = self.request.headers();
+        let Ok(call_id) = headers.call_id() else {
+            return Answer::new(400, "Missing or bad Call-ID");
+        };
+        let cseq = match headers.cseq() {
+            Ok(cseq) if cseq.method.as_str() == "REGISTER" => cseq.number,
+            Ok(_) => return Answer::new(400, "CSeq method is not REGISTER"),
+            Err(_) => return Answer::new(400, "Missing or bad CSeq"),
+        };
+        let required: Vec<&str> = headers
+            .get_all("Require")
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !required.is_empty() {
+            return Answer::new(420, "Bad Extension").with("Unsupported", required.join(", "));
+        }
+        // Step 3: the address-of-record.
+        let extension = match self.to_user(&domain) {
+            Ok(extension) => extension,
+            Err(answer) => return answer,
+        };
+        if self.settings().reveal_unknown_users {
+            match directory::find_user(self.store, &extension, &domain) {
+                Ok(Some(_)) => {}
+                Ok(None) => return Answer::new(404, "Unknown user"),
+                Err(e) => return directory_failed(&e),
+            }
+        }
+        // Step 4: who is asking.
+        let username = match self.authenticate(&domain) {
+            Ok(username) => username,
+            Err(answer) => return answer,
+        };
+        // Step 5: may they change this address-of-record?
+        if username != extension {
+            return Answer::new(403, "Authenticated user does not match To");
+        }
+        // Steps 6 and 7: the bindings.
+        let settings = self.settings();
+        let change = match contacts::plan(headers, &settings.expiry_bounds()) {
+            Ok(change) => change,
+            Err(ContactError::Bad(reason)) => return Answer::new(400, reason),
+            Err(ContactError::TooBrief) => {
+                return Answer::new(423, "Interval Too Brief")
+                    .with("Min-Expires", settings.min_expires.to_string());
+            }
+        };
+        let bindings = match change {
+            None => match bindings::contacts_of(self.store, &extension, &domain, self.now) {
+                Ok(bindings) => bindings,
+                Err(e) => return store_failed(&e),
+            },
+            Some(change) => match self.update(&extension, &domain, &change, call_id, cseq) {
+                Ok(bindings) => bindings,
+                Err(answer) => return answer,
+            },
+        };
+        // Step 8.
+        bindings.iter().fold(Answer::new(200, "OK"), |answer, b| {
+            let mut value = format!("<{}>;expires={}", b.contact, b.expires_in(self.now));
+            if let Some(q) = b.q_text() {
+                value.push_str(";q=");
+                value.push_str(&q);
+            }
+            answer.with("Contact", value)
+        })
+    }
+
+    /// The tenant named by the Request-URI's host, lower-cased.
+    fn request_domain(&self) -> Result<String, Answer> {
+        let uri = self
+            .request
+            .uri()
+            .map_err(|_| Answer::new(400, "Bad Request-URI"))?;
+        match uri.kind() {
+            UriKind::Sip(sip) => Ok(sip.host.to_ascii_lowercase()),
+            _ => Err(Answer::new(416, "Unsupported URI Scheme")),
+        }
+    }
+
+    /// The To user, which must belong to `domain`.
+    fn to_user(&self, domain: &str) -> Result<String, Answer> {
+        let to = self
+            .request
+            .headers()
+            .to()
+            .map_err(|_| Answer::new(400, "Missing or bad To"))?;
+        let Some(sip) = to.uri.as_sip() else {
+            return Err(Answer::new(404, "To is not a SIP address of this domain"));
+        };
+        if !sip.host.eq_ignore_ascii_case(domain) {
+            return Err(Answer::new(404, "To domain does not match the Request-URI"));
+        }
+        let user = sip
+            .user_decoded()
+            .and_then(|bytes| String::from_utf8(bytes.into_owned()).ok())
+            .filter(|user| !user.is_empty());
+        user.ok_or_else(|| Answer::new(404, "To names no user"))
+    }
+
+    /// Digest authentication in realm `domain`: the username, or the
+    /// answer to give instead.
+    fn authenticate(&self, domain: &str) -> Result<String, Answer> {
+        let credentials = match self.pick_credentials(domain) {
+            Ok(Some(credentials)) => credentials,
+            Ok(None) => return Err(self.challenge(domain, false)),
+            Err(auth::ParseError::NotDigest { .. }) => return Err(self.challenge(domain, false)),
+            Err(e) => return Err(Answer::new(400, format!("Bad Authorization: {e}"))),
+        };
+        let user = if credentials.realm == domain {
+            match directory::find_user(self.store, &credentials.username, domain) {
+                Ok(user) => user,
+                Err(e) => return Err(directory_failed(&e)),
+            }
+        } else {
+            None
+        };
+        let outcome = {
+            let mut nonces = self
+                .registrar
+                .nonces
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            nonces.verify_parsed(
+                self.now,
+                &credentials,
+                "REGISTER",
+                self.request.uri_str(),
+                domain,
+                |_, _, algorithm| user.as_ref().map(|u| ha1_of(u, algorithm)),
+            )
+        };
+        match outcome {
+            Outcome::Ok { username, .. } => {
+                self.bans.record_success(self.source.ip());
+                Ok(username)
+            }
+            Outcome::Stale => Err(self.challenge(domain, true)),
+            Outcome::BadResponse { username } | Outcome::UnknownUser { username } => {
+                let policy = &self.settings().ban_policy;
+                if self
+                    .bans
+                    .record_failure(self.source.ip(), self.mono_now, policy)
+                {
+                    tracing::warn!(
+                        "banning {} for {} s after {} failed authentications (last as {}@{})",
+                        self.source.ip(),
+                        policy.ban_for.as_secs(),
+                        policy.max_failures,
+                        username,
+                        domain
+                    );
+                } else {
+                    tracing::info!(
+                        "failed REGISTER authentication as {}@{} from {}",
+                        username,
+                        domain,
+                        self.source
+                    );
+                }
+                Err(Answer::new(403, "Authentication failed"))
+            }
+            Outcome::Malformed(auth::ParseError::NotDigest { .. })
+            | Outcome::NonceReplay
+            | Outcome::WrongRealm { .. }
+            | Outcome::UnsupportedAlgorithm { .. }
+            | Outcome::UnsupportedQop { .. } => Err(self.challenge(domain, false)),
+            Outcome::Malformed(e) => Err(Answer::new(400, format!("Bad Authorization: {e}"))),
+            Outcome::UriMismatch { .. } => Err(Answer::new(
+                400,
+                "Authorization uri does not match the Request-URI",
+            )),
+        }
+    }
+
+    /// The `Authorization` to check: the first for our realm, else the
+    /// first that parses (it will be challenged), else the first error.
+    fn pick_credentials(&self, domain: &str) -> Result<Option<Credentials>, auth::ParseError> {
+        let mut first_ok = None;
+        let mut first_err = None;
+        for value in self.request.headers().get_all("Authorization") {
+            match Credentials::parse(value) {
+                Ok(c) if c.realm == domain => return Ok(Some(c)),
+                Ok(c) => {
+                    first_ok.get_or_insert(c);
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match (first_ok, first_err) {
+            (Some(c), _) => Ok(Some(c)),
+            (None, Some(e)) => Err(e),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn challenge(&self, domain: &str, stale: bool) -> Answer {
+        let values = self
+            .registrar
+            .nonces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .challenge(self.now, domain, &[], stale);
+        values
+            .into_iter()
+            .fold(Answer::new(401, "Unauthorized"), |answer, value| {
+                answer.with("WWW-Authenticate", value)
+            })
+    }
+
+    fn update(
+        &self,
+        extension: &str,
+        domain: &str,
+        change: &Change,
+        call_id: &str,
+        cseq: u32,
+    ) -> Result<Vec<bindings::Binding>, Answer> {
+        let limit = self.settings().max_contacts_per_user;
+        let too_many = || Answer::new(403, format!("Too many contacts (at most {limit} per user)"));
+        if let Change::Contacts(list) = change
+            && list.iter().filter(|c| c.expires > 0).count() > limit
+        {
+            return Err(too_many());
+        }
+        let user_agent = clean(
+            self.request.headers().get("User-Agent").unwrap_or(""),
+            MAX_USER_AGENT_LEN,
+        );
+        let transport = clean(&self.transport.to_ascii_lowercase(), 16);
+        let info = RequestInfo {
+            call_id,
+            cseq,
+            source: self.source,
+            transport: &transport,
+            user_agent: &user_agent,
+        };
+        match bindings::update(
+            self.store, extension, domain, change, &info, self.now, limit,
+        ) {
+            Ok(UpdateResult::Updated(bindings)) => Ok(bindings),
+            Ok(UpdateResult::OutOfOrder { .. }) => Err(Answer::new(
+                500,
+                "Out of order: CSeq not higher than the last REGISTER with this Call-ID",
+            )),
+            Ok(UpdateResult::TooManyContacts { .. }) => Err(too_many()),
+            Err(e) => Err(store_failed(&e)),
+        }
+    }
+}
+
+fn ha1_of(user: &User, algorithm: Algorithm) -> String {
+    match algorithm {
+        Algorithm::Md5 => user.ha1_md5.clone(),
+        Algorithm::Sha256 => user.ha1_sha256.clone(),
+    }
+}
+
+fn store_failed(e: &crate::store::StoreError) -> Answer {
+    tracing::error!("registrar: the store failed: {e}");
+    Answer::new(500, "Location service unavailable")
+}
+
+fn directory_failed(e: &directory::DirectoryError) -> Answer {
+    tracing::error!("registrar: the directory failed: {e}");
+    Answer::new(500, "Directory unavailable")
+}
+
+/// Whether the directory has this tenant (domain already lower-cased).
+fn tenant_exists(store: &Store, domain: &str) -> Result<bool, crate::store::StoreError> {
+    store.with_conn(|conn| {
+        conn.query_row("SELECT 1 FROM tenants WHERE domain = ?1", [domain], |_| {
+            Ok(())
+        })
+        .optional()
+        .map(|found| found.is_some())
+    })
+}
+
+/// `text` without control characters, cut to `max` bytes on a character
+/// boundary.
+fn clean(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars().filter(|c| !c.is_control()) {
+        if out.len() + c.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `Date` header value (RFC 3261 §20.17: RFC 1123 date in GMT).
+fn http_date(now: SystemTime) -> String {
+    let secs = i64::try_from(bindings::unix_secs(now)).unwrap_or(0);
+    jiff::Timestamp::from_second(secs)
+        .ok()
+        .and_then(|ts| {
+            jiff::fmt::rfc2822::DateTimePrinter::new()
+                .timestamp_to_rfc9110_string(&ts)
+                .ok()
+        })
+        .unwrap_or_else(|| "Thu, 01 Jan 1970 00:00:00 GMT".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn dates_are_rfc_1123_in_gmt() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_289_690_940);
+        assert_eq!(http_date(t), "Sat, 13 Nov 2010 23:29:00 GMT");
+    }
+
+    #[test]
+    fn cleaning_cuts_on_character_boundaries() {
+        assert_eq!(clean("a\u{7}b", 10), "ab");
+        assert_eq!(clean("ééé", 5), "éé");
+        assert_eq!(clean("", 5), "");
+    }
+}
