@@ -98,9 +98,12 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     );
     let preload = config.modules.clone();
     let config_source = config.source.clone();
-    let registrar =
-        crate::registrar::Registrar::new(crate::registrar::RegistrarSettings::default())
-            .map_err(|e| format!("cannot seed the registrar's nonce key: {e}"))?;
+    let registrar_settings = crate::registrar::RegistrarSettings {
+        digest_algorithms: config.settings.sip_digest_algorithms.clone(),
+        ..crate::registrar::RegistrarSettings::default()
+    };
+    let registrar = crate::registrar::Registrar::new(registrar_settings)
+        .map_err(|e| format!("cannot seed the registrar's nonce key: {e}"))?;
     let switch = Switch::new(
         paths,
         config,

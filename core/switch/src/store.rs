@@ -95,9 +95,18 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The core database.
+///
+/// Two connections to one file: the main one commits with
+/// `synchronous = FULL` (a committed row survives power loss: the directory,
+/// and later CDRs); the soft-state one with `synchronous = NORMAL` (survives
+/// a crash of the switch, not of the machine) for registrations, which
+/// phones refresh every few minutes anyway. Measured here: an fsync per
+/// REGISTER held the registrar to about 1,500 registrations per second;
+/// without it, about 4,000 (docs/BENCHMARKS.md).
 pub struct Store {
     path: PathBuf,
     conn: Mutex<Connection>,
+    soft: Mutex<Connection>,
 }
 
 impl Store {
@@ -106,9 +115,13 @@ impl Store {
         let conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&conn, MIGRATIONS)?;
+        let soft = Connection::open(path)?;
+        configure(&soft)?;
+        soft.execute_batch("PRAGMA synchronous = NORMAL;")?;
         let store = Store {
             path: path.to_owned(),
             conn: Mutex::new(conn),
+            soft: Mutex::new(soft),
         };
         store.record_start()?;
         Ok(store)
@@ -142,6 +155,16 @@ impl Store {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         Ok(f(&mut self.conn())?)
+    }
+
+    /// Runs `f` with the soft-state connection (`synchronous = NORMAL`):
+    /// for data the switch can lose to a power cut without harm, such as
+    /// registrations.
+    pub fn with_soft_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        Ok(f(&mut self.soft.lock().unwrap_or_else(|p| p.into_inner()))?)
     }
 
     /// Sets a `core_meta` value.

@@ -23,6 +23,7 @@ pub mod proc_stats;
 pub mod process;
 pub mod rust_module;
 pub mod sip_wire;
+pub mod sipp;
 pub mod switch;
 pub mod temp_dir;
 pub mod wait;

@@ -42,6 +42,9 @@ pub struct SwitchOptions {
     pub extra_args: Vec<String>,
     /// Environment variables set for the switch process.
     pub env: Vec<(String, String)>,
+    /// A data directory to use instead of a fresh one (to restart a switch
+    /// on the state an earlier one left).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// A running switch. Dropping it kills the process; [`Switch::stop`] stops
@@ -69,7 +72,10 @@ impl Switch {
     /// message carries the switch's log.
     pub fn start(options: SwitchOptions) -> Switch {
         let root = TempDir::new("switch");
-        let data_dir = root.subdir("data");
+        let data_dir = match &options.data_dir {
+            Some(dir) => dir.clone(),
+            None => root.subdir("data"),
+        };
         let conf_dir = root.subdir("conf");
         let mod_dir = match &options.mod_dir {
             Some(dir) => dir.clone(),

@@ -72,6 +72,9 @@ pub struct Settings {
     /// ask with `rport` (FreeSWITCH's `NDLB-force-rport`: for clients
     /// behind NAT that do not implement RFC 3581).
     pub sip_force_rport: bool,
+    /// Digest algorithms challenged with, in order (`sip-digest-algorithms`,
+    /// e.g. `SHA-256,MD5`).
+    pub sip_digest_algorithms: Vec<switchyard_sip::auth::Algorithm>,
 }
 
 impl Default for Settings {
@@ -83,6 +86,7 @@ impl Default for Settings {
             heartbeat_interval: Duration::from_secs(20),
             demo_tenant: None,
             sip_force_rport: false,
+            sip_digest_algorithms: switchyard_sip::auth::Algorithm::STRONGEST_FIRST.to_vec(),
         }
     }
 }
@@ -276,11 +280,24 @@ fn apply_setting(settings: &mut Settings, name: &str, value: &str) -> Result<(),
                 }
             }
         }
+        "sip-digest-algorithms" => {
+            let mut algorithms = Vec::new();
+            for name in value.split(',').map(str::trim) {
+                let algorithm =
+                    switchyard_sip::auth::Algorithm::from_name(name).ok_or_else(|| {
+                        format!("sip-digest-algorithms: '{name}' is not SHA-256 or MD5")
+                    })?;
+                if !algorithms.contains(&algorithm) {
+                    algorithms.push(algorithm);
+                }
+            }
+            settings.sip_digest_algorithms = algorithms;
+        }
         "demo-tenant" if value.trim().is_empty() => settings.demo_tenant = None,
         "demo-tenant" => settings.demo_tenant = Some(crate::directory::names::domain(value)?),
         other => {
             return Err(format!(
-                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant, sip-force-rport)"
+                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant, sip-force-rport, sip-digest-algorithms)"
             ));
         }
     }

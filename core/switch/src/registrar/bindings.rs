@@ -144,7 +144,7 @@ pub fn update(
 ) -> Result<UpdateResult, StoreError> {
     let domain = &domain.to_ascii_lowercase();
     let now_secs = to_db(unix_secs(now));
-    store.with_conn(|conn| {
+    store.with_soft_conn(|conn| {
         let tx = conn.transaction()?;
         tx.execute(
             "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND expires_at <= ?3",
@@ -288,7 +288,7 @@ pub fn contacts_of(
 ) -> Result<Vec<Binding>, StoreError> {
     let domain = domain.to_ascii_lowercase();
     let now_secs = to_db(unix_secs(now));
-    store.with_conn(|conn| query(conn, Some((extension, &domain)), None, now_secs))
+    store.with_soft_conn(|conn| query(conn, Some((extension, &domain)), None, now_secs))
 }
 
 /// Every live binding at `now`, of one tenant or of all, ordered by
@@ -300,7 +300,7 @@ pub fn list(
 ) -> Result<Vec<Binding>, StoreError> {
     let domain = domain.map(str::to_ascii_lowercase);
     let now_secs = to_db(unix_secs(now));
-    store.with_conn(|conn| query(conn, None, domain.as_deref(), now_secs))
+    store.with_soft_conn(|conn| query(conn, None, domain.as_deref(), now_secs))
 }
 
 /// Removes one binding (e.g. an operator unregistering a phone); returns
@@ -312,7 +312,7 @@ pub fn remove(
     contact: &str,
 ) -> Result<bool, StoreError> {
     let domain = domain.to_ascii_lowercase();
-    store.with_conn(|conn| {
+    store.with_soft_conn(|conn| {
         conn.execute(
             "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND contact = ?3",
             params![domain, extension, contact],
@@ -325,7 +325,7 @@ pub fn remove(
 /// them anyway: this only reclaims space, so call it every minute or so.
 pub fn purge_expired(store: &Store, now: SystemTime) -> Result<usize, StoreError> {
     let now_secs = to_db(unix_secs(now));
-    store.with_conn(|conn| {
+    store.with_soft_conn(|conn| {
         conn.execute(
             "DELETE FROM registrations WHERE expires_at <= ?1",
             params![now_secs],

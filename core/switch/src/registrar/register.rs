@@ -367,7 +367,12 @@ impl Ctx<'_> {
             .nonces
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .challenge(self.now, domain, &[], stale);
+            .challenge(
+                self.now,
+                domain,
+                &self.registrar.settings().digest_algorithms,
+                stale,
+            );
         values
             .into_iter()
             .fold(Answer::new(401, "Unauthorized"), |answer, value| {

@@ -3,6 +3,7 @@
 use super::contacts::ExpiryBounds;
 use crate::bans::BanPolicy;
 use std::time::Duration;
+use switchyard_sip::auth::Algorithm;
 
 /// The registrar's settings. [`RegistrarSettings::default`] gives
 /// FreeSWITCH-like values; [`RegistrarSettings::normalised`] repairs
@@ -31,6 +32,11 @@ pub struct RegistrarSettings {
     /// towards a ban), so that scanners cannot list a tenant's extensions by
     /// the answers they get. Turn it on in a lab for plainer diagnostics.
     pub reveal_unknown_users: bool,
+    /// The digest algorithms challenged with, in the order offered. RFC
+    /// 8760 asks for the strongest first (the default, SHA-256 then MD5);
+    /// UAs that give up on the first challenge they do not know (SIPp 3.6,
+    /// many older phones) need MD5 first or alone.
+    pub digest_algorithms: Vec<Algorithm>,
 }
 
 impl Default for RegistrarSettings {
@@ -43,6 +49,7 @@ impl Default for RegistrarSettings {
             ban_policy: BanPolicy::default(),
             nonce_lifetime: Duration::from_secs(300),
             reveal_unknown_users: false,
+            digest_algorithms: Algorithm::STRONGEST_FIRST.to_vec(),
         }
     }
 }

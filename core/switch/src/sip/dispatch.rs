@@ -1,8 +1,13 @@
-//! The `sip-core` thread: validates every request and answers it, as RFC
-//! 3261 §8.2 asks of a server: malformed → 400 (the reason phrase says
-//! what is wrong), wrong version → 505, unknown URI scheme → 416, unknown
-//! `Require` → 420, requests for a dialog that does not exist → 481,
-//! methods this switch does not serve → 501 with `Allow`.
+//! The `sip-core` thread: runs the SIP transaction layer and answers every
+//! request, as RFC 3261 §8.2 asks of a server: malformed → 400 (the reason
+//! phrase says what is wrong), wrong version → 505, unknown URI scheme →
+//! 416, unknown `Require` → 420, requests for a dialog that does not exist
+//! → 481, REGISTER → the registrar, methods this switch does not serve →
+//! 501 with `Allow`.
+//!
+//! Requests that fail validation are answered statelessly; valid ones get a
+//! server transaction, so retransmissions are absorbed and re-answered with
+//! the same response instead of being processed twice.
 
 use super::outbound::Outbound;
 use super::{Inbound, Origin, Transport};
@@ -12,7 +17,11 @@ use crossbeam_channel::Receiver;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use switchyard_sip::message::{Message, Method, Request, Response};
+use switchyard_sip::transaction::{
+    Config, ConnectionId, Peer, RequestDisposition, TransactionLayer,
+};
 
 /// The methods the switch answers (the `Allow` header).
 pub const ALLOWED_METHODS: &str = "REGISTER, OPTIONS, ACK, CANCEL, BYE";
@@ -21,40 +30,46 @@ pub const ALLOWED_METHODS: &str = "REGISTER, OPTIONS, ACK, CANCEL, BYE";
 /// anything else gets 420.
 const SUPPORTED: &[&str] = &[];
 
+/// The longest the thread sleeps without checking timers and shutdown.
+const TICK: Duration = Duration::from_millis(200);
+
 /// Answers requests arriving from the transports.
 pub struct Dispatcher {
     switch: Arc<Switch>,
     outbound: Arc<Outbound>,
+    transactions: TransactionLayer,
 }
 
 impl Dispatcher {
     /// A dispatcher sending through `outbound`.
     pub fn new(switch: Arc<Switch>, outbound: Arc<Outbound>) -> Dispatcher {
-        Dispatcher { switch, outbound }
+        Dispatcher {
+            switch,
+            outbound,
+            transactions: TransactionLayer::new(Config::default()),
+        }
     }
 
     /// Serves until the transports stop (the channel closes) or shutdown.
-    pub fn run(self, inbound: Receiver<Inbound>) {
+    pub fn run(mut self, inbound: Receiver<Inbound>) {
         let shutdown = self.switch.shutdown_signal();
         loop {
-            match inbound.recv_timeout(std::time::Duration::from_millis(200)) {
+            let wait = self.transactions.poll_timeout().map_or(TICK, |deadline| {
+                deadline.saturating_duration_since(Instant::now()).min(TICK)
+            });
+            match inbound.recv_timeout(wait) {
                 Ok(Inbound::Message { message, origin }) => match message {
                     Message::Request(request) => self.on_request(request, origin),
-                    Message::Response(response) => tracing::debug!(
-                        "SIP: stray {} {} from {} (no client transaction)",
-                        response.status(),
-                        response.reason(),
-                        origin.peer
-                    ),
+                    Message::Response(response) => {
+                        let _ = self.transactions.on_response(response, Instant::now());
+                    }
                 },
                 Ok(Inbound::CloseConnection { id, last_words }) => {
                     if let Some(bytes) = last_words {
-                        let origin = Origin {
-                            peer: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
-                            transport: Transport::Tcp(id),
-                        };
-                        self.outbound.send(&origin, origin.peer, bytes);
+                        self.outbound
+                            .send_to(&Peer::reliable(unspecified(), ConnectionId(id)), bytes);
                     }
+                    self.transactions.on_connection_closed(ConnectionId(id));
                     self.outbound.remove_connection(id);
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
@@ -64,10 +79,41 @@ impl Dispatcher {
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
             }
+            self.transactions.handle_timeout(Instant::now());
+            self.flush();
         }
     }
 
-    fn on_request(&self, mut request: Request, origin: Origin) {
+    /// Sends what the transaction layer queued and logs its events.
+    fn flush(&mut self) {
+        while let Some(transmit) = self.transactions.poll_transmit() {
+            if !self.outbound.send_to(&transmit.peer, transmit.bytes)
+                && let Some(key) = transmit.key
+            {
+                self.transactions.on_transport_error(&key);
+            }
+        }
+        while let Some(event) = self.transactions.poll_event() {
+            tracing::trace!("SIP transaction event: {event:?}");
+        }
+    }
+
+    /// The peer responses to `request` go to (RFC 3261 §18.2.2, RFC 3581).
+    fn response_peer(&self, request: &Request, origin: &Origin) -> Peer {
+        match origin.transport {
+            Transport::Tcp(id) => Peer::reliable(origin.peer, ConnectionId(id)),
+            Transport::Udp => {
+                let target = if self.switch.config().settings.sip_force_rport {
+                    origin.peer
+                } else {
+                    udp_response_target(request, origin.peer)
+                };
+                Peer::unreliable(target, ConnectionId(0))
+            }
+        }
+    }
+
+    fn on_request(&mut self, mut request: Request, origin: Origin) {
         tracing::debug!(
             "SIP: {} {} from {} over {}",
             request.method_str(),
@@ -76,35 +122,57 @@ impl Dispatcher {
             origin.transport.name()
         );
         if let Err(rejection) = request.validate() {
-            self.reply(&request, &origin, rejection.status, &rejection.reason, &[]);
+            let peer = self.response_peer(&request, &origin);
+            self.stateless(&request, peer, rejection.status, &rejection.reason);
             return;
         }
         if request.stamp_received(origin.peer).is_err() {
             return;
         }
-        let method = request.method();
-        if matches!(method, Method::Ack) {
-            // An ACK for a response this switch sent statelessly, or for
-            // nothing: there is nothing to answer (RFC 3261 §17.2.3).
-            return;
+        let peer = self.response_peer(&request, &origin);
+        let now = Instant::now();
+        match self.transactions.on_request(request, peer, now) {
+            RequestDisposition::New { key, request } => {
+                if let Some(response) = self.answer(&request, &origin)
+                    && let Err(e) = self.transactions.respond(&key, response, Instant::now())
+                {
+                    tracing::warn!("SIP: could not answer {}: {e:?}", request.method_str());
+                }
+            }
+            RequestDisposition::Invalid { reason, request } => {
+                self.stateless(&request, peer, 400, &reason.to_string());
+            }
+            RequestDisposition::Overloaded { request } => {
+                self.stateless(
+                    &request,
+                    peer,
+                    503,
+                    "Service Unavailable: too many transactions",
+                );
+            }
+            // Retransmissions, ACKs and CANCELs are the layer's business:
+            // it re-sends the last answer or answers the CANCEL itself.
+            _ => {}
         }
-        if !matches!(method, Method::Cancel)
-            && let Some(unsupported) = unsupported_requirements(&request)
+    }
+
+    /// The final response to a new request, or `None` to send nothing.
+    fn answer(&self, request: &Request, origin: &Origin) -> Option<Response> {
+        let method = request.method();
+        if !matches!(method, Method::Cancel | Method::Ack)
+            && let Some(unsupported) = unsupported_requirements(request)
         {
-            self.reply(
-                &request,
-                &origin,
+            return build(
+                request,
                 420,
                 "Bad Extension",
                 &[("Unsupported", unsupported.as_str())],
             );
-            return;
         }
         match method {
-            Method::Register => self.register(&request, &origin),
-            Method::Options => self.reply(
-                &request,
-                &origin,
+            Method::Register => self.register(request, origin),
+            Method::Options => build(
+                request,
                 200,
                 "OK",
                 &[
@@ -113,16 +181,12 @@ impl Dispatcher {
                     ("Accept-Language", "en"),
                 ],
             ),
-            Method::Cancel | Method::Bye => self.reply(
-                &request,
-                &origin,
-                481,
-                "Call/Transaction Does Not Exist",
-                &[],
-            ),
-            _ => self.reply(
-                &request,
-                &origin,
+            Method::Ack => None,
+            Method::Cancel | Method::Bye => {
+                build(request, 481, "Call/Transaction Does Not Exist", &[])
+            }
+            _ => build(
+                request,
                 501,
                 "Not Implemented",
                 &[("Allow", ALLOWED_METHODS)],
@@ -130,7 +194,7 @@ impl Dispatcher {
         }
     }
 
-    fn register(&self, request: &Request, origin: &Origin) {
+    fn register(&self, request: &Request, origin: &Origin) -> Option<Response> {
         let outcome = self.switch.registrar.handle(
             &self.switch.store,
             &self.switch.bans,
@@ -138,60 +202,49 @@ impl Dispatcher {
             origin.peer,
             origin.transport.name(),
             std::time::SystemTime::now(),
-            std::time::Instant::now(),
+            Instant::now(),
         );
         match outcome {
-            RegisterOutcome::Respond(response) => self.send_response(request, origin, response),
+            RegisterOutcome::Respond(response) => Some(response),
             RegisterOutcome::Drop => {
                 tracing::debug!("SIP: REGISTER from banned {} dropped", origin.peer);
+                None
             }
         }
     }
 
-    /// Sends a response to `request` back the way it came.
-    fn send_response(&self, request: &Request, origin: &Origin, response: Response) {
-        let target = if self.switch.config().settings.sip_force_rport {
-            origin.peer
+    /// Answers without a transaction (requests too broken for one).
+    fn stateless(&mut self, request: &Request, peer: Peer, status: u16, reason: &str) {
+        if let Some(response) = build(request, status, reason, &[]) {
+            self.transactions.send_stateless(response.to_bytes(), peer);
         } else {
-            udp_response_target(request, origin.peer)
-        };
-        self.outbound.send(origin, target, response.to_bytes());
-    }
-
-    /// Sends a final response built from `request` (a deterministic To tag,
-    /// so retransmitted requests get the same answer).
-    fn reply(
-        &self,
-        request: &Request,
-        origin: &Origin,
-        status: u16,
-        reason: &str,
-        extra: &[(&str, &str)],
-    ) {
-        let Ok(mut response) = Response::for_request(request, status, reason) else {
             tracing::debug!(
                 "SIP: cannot answer {} from {} (no usable Via/From/To/Call-ID/CSeq)",
                 request.method_str(),
-                origin.peer
+                peer.addr
             );
-            return;
-        };
-        if status >= 200 {
-            let _ = response.add_to_tag(&stateless_tag(request));
         }
-        for (name, value) in extra {
-            let _ = response.headers_mut().push(name, value);
-        }
-        let _ = response
-            .headers_mut()
-            .push("Server", concat!("Switchyard/", env!("CARGO_PKG_VERSION")));
-        let target = if self.switch.config().settings.sip_force_rport {
-            origin.peer
-        } else {
-            udp_response_target(request, origin.peer)
-        };
-        self.outbound.send(origin, target, response.to_bytes());
     }
+}
+
+fn unspecified() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 0))
+}
+
+/// A response to `request` with a To tag derived from the request (the same
+/// for its retransmissions) and a Server header.
+fn build(request: &Request, status: u16, reason: &str, extra: &[(&str, &str)]) -> Option<Response> {
+    let mut response = Response::for_request(request, status, reason).ok()?;
+    if status >= 200 {
+        let _ = response.add_to_tag(&stateless_tag(request));
+    }
+    for (name, value) in extra {
+        let _ = response.headers_mut().push(name, value);
+    }
+    let _ = response
+        .headers_mut()
+        .push("Server", concat!("Switchyard/", env!("CARGO_PKG_VERSION")));
+    Some(response)
 }
 
 /// The `Require` option tags this switch does not support, comma-joined.
@@ -230,13 +283,6 @@ fn stateless_tag(request: &Request) -> String {
         .and_then(|via| via.branch())
         .hash(&mut hasher);
     format!("sy{:016x}", hasher.finish())
-}
-
-impl Transport {
-    /// Whether the transport is a stream.
-    pub fn is_reliable(self) -> bool {
-        matches!(self, Transport::Tcp(_))
-    }
 }
 
 #[cfg(test)]

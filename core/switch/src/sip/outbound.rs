@@ -1,9 +1,8 @@
 //! Sending: over the UDP socket, or over a TCP connection the switch holds.
 
-use super::{Origin, Transport};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use switchyard_sip::transaction::Peer;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::Sender;
 
@@ -36,24 +35,26 @@ impl Outbound {
         self.lock().remove(&id);
     }
 
-    /// Sends bytes back towards `origin`: the same TCP connection, or a
-    /// UDP datagram to `udp_target`. False when it could not be sent.
-    pub fn send(&self, origin: &Origin, udp_target: SocketAddr, bytes: Vec<u8>) -> bool {
-        match origin.transport {
-            Transport::Udp => match self.udp.try_send_to(&bytes, udp_target) {
-                Ok(_) => true,
-                Err(e) => {
-                    tracing::debug!("SIP udp send to {udp_target} failed: {e}");
-                    false
-                }
-            },
-            Transport::Tcp(id) => match self.lock().get(&id) {
+    /// Sends bytes to a transaction-layer peer: over its TCP connection
+    /// when reliable, else as a UDP datagram. False when it could not be sent.
+    pub fn send_to(&self, peer: &Peer, bytes: Vec<u8>) -> bool {
+        if peer.reliable {
+            let id = peer.connection.0;
+            match self.lock().get(&id) {
                 Some(writer) => writer.try_send(bytes).is_ok(),
                 None => {
-                    tracing::debug!("SIP tcp connection {id} to {} is gone", origin.peer);
+                    tracing::debug!("SIP tcp connection {id} to {} is gone", peer.addr);
                     false
                 }
-            },
+            }
+        } else {
+            match self.udp.try_send_to(&bytes, peer.addr) {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::debug!("SIP udp send to {} failed: {e}", peer.addr);
+                    false
+                }
+            }
         }
     }
 

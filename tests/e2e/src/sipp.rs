@@ -1,0 +1,36 @@
+//! Running SIPp (Debian `sip-tester`) against a switch: always on
+//! 127.0.0.1 with free ports for signalling and for its control socket
+//! (see ../shared/PEERS.md), bounded in time.
+
+use crate::paths::workspace_root;
+use crate::ports::free_tcp_port;
+use crate::process::{CommandOutput, run_bounded};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// A scenario shipped in `tests/sipp/`.
+pub fn scenario(name: &str) -> PathBuf {
+    workspace_root().join("tests").join("sipp").join(name)
+}
+
+/// Runs `sipp 127.0.0.1:<sip_port> -sf <scenario> <args…>` from `dir`
+/// (where it writes its logs), with `-m calls` and an overall timeout that
+/// makes it exit 255 instead of hanging. Exit code 0 means every call
+/// followed the scenario.
+pub fn run(dir: &Path, sip_port: u16, scenario: &Path, calls: u32, args: &[&str]) -> CommandOutput {
+    let local_port = free_tcp_port().to_string();
+    let control_port = free_tcp_port().to_string();
+    let mut command = Command::new("sipp");
+    command
+        .arg(format!("127.0.0.1:{sip_port}"))
+        .arg("-sf")
+        .arg(scenario)
+        .args(["-m", &calls.to_string()])
+        .args(["-i", "127.0.0.1", "-p", &local_port])
+        .args(["-ci", "127.0.0.1", "-cp", &control_port])
+        .args(["-timeout", "20s", "-timeout_error", "-nd", "-trace_err"])
+        .args(args)
+        .current_dir(dir);
+    run_bounded(&mut command, Duration::from_secs(60))
+}
