@@ -171,9 +171,10 @@ impl NonceManager {
     }
 
     /// The `WWW-Authenticate` / `Proxy-Authenticate` values for `realm`:
-    /// one per algorithm, strongest (SHA-256) first as RFC 8760 asks,
+    /// one per algorithm in the order given (an empty `algorithms` means
+    /// every supported one, strongest (SHA-256) first as RFC 8760 asks),
     /// all with the same new nonce and `qop="auth"`, plus `stale=true` when
-    /// `stale`. An empty `algorithms` means every supported algorithm.
+    /// `stale`.
     pub fn challenge(
         &self,
         now: SystemTime,
@@ -182,9 +183,20 @@ impl NonceManager {
         stale: bool,
     ) -> Vec<String> {
         let nonce = self.issue_nonce(now);
-        Algorithm::STRONGEST_FIRST
-            .into_iter()
-            .filter(|a| algorithms.is_empty() || algorithms.contains(a))
+        let offered: &[Algorithm] = if algorithms.is_empty() {
+            &Algorithm::STRONGEST_FIRST
+        } else {
+            algorithms
+        };
+        let mut seen = Vec::with_capacity(offered.len());
+        offered
+            .iter()
+            .copied()
+            .filter(|a| {
+                let first = !seen.contains(a);
+                seen.push(*a);
+                first
+            })
             .map(|a| Challenge::new(realm, &nonce, a, stale).to_string())
             .collect()
     }

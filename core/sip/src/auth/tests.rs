@@ -65,9 +65,9 @@ fn challenge_offers_sha256_first_then_md5() {
     assert_eq!(a.qop, ["auth"]);
     assert!(!a.stale);
     assert!(ch[1].contains("algorithm=MD5"), "{}", ch[1]);
-    // Order does not depend on the order asked for.
+    // The order asked for is kept (for UAs that only read the first).
     let ch = s.challenge(at(T0), REALM, &[Algorithm::Md5, Algorithm::Sha256], true);
-    assert!(ch[0].contains("SHA-256") && ch[1].contains("MD5"));
+    assert!(ch[0].contains("MD5") && ch[1].contains("SHA-256"));
     assert!(ch.iter().all(|c| c.contains("stale=true")));
     let only = s.challenge(at(T0), REALM, &[Algorithm::Md5], false);
     assert_eq!(only.len(), 1);
@@ -825,4 +825,21 @@ fn shareable_between_threads() {
     assert_send_sync::<DigestClient>();
     assert_send_sync::<Outcome>();
     assert_send_sync::<ParseError>();
+}
+
+#[test]
+fn challenges_follow_the_configured_order() {
+    let manager = NonceManager::with_key([1; KEY_LEN], ServerConfig::default());
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let md5_first = manager.challenge(
+        now,
+        "acme.test",
+        &[Algorithm::Md5, Algorithm::Sha256, Algorithm::Md5],
+        false,
+    );
+    assert_eq!(md5_first.len(), 2);
+    assert!(md5_first[0].contains("algorithm=MD5"), "{md5_first:?}");
+    assert!(md5_first[1].contains("algorithm=SHA-256"), "{md5_first:?}");
+    let default = manager.challenge(now, "acme.test", &[], false);
+    assert!(default[0].contains("algorithm=SHA-256"), "{default:?}");
 }
