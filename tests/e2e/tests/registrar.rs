@@ -46,22 +46,37 @@ fn register_with_sipp(
     password: &str,
     calls: u32,
 ) -> switchyard_e2e::CommandOutput {
+    register_with_sipp_over(switch, dir, scenario, password, calls, "u1")
+}
+
+/// As [`register_with_sipp`], over SIPp transport `u1` (UDP) or `t1` (TCP).
+fn register_with_sipp_over(
+    switch: &Switch,
+    dir: &TempDir,
+    scenario: &str,
+    password: &str,
+    calls: u32,
+    transport: &str,
+) -> switchyard_e2e::CommandOutput {
     let users = users_file(dir);
+    let args = [
+        "-inf",
+        &users,
+        "-au",
+        "1001",
+        "-ap",
+        password,
+        "-auth_uri",
+        "acme.test",
+        "-t",
+        transport,
+    ];
     sipp::run(
         dir.path(),
         switch.sip_port(),
         &sipp::scenario(scenario),
         calls,
-        &[
-            "-inf",
-            &users,
-            "-au",
-            "1001",
-            "-ap",
-            password,
-            "-auth_uri",
-            "acme.test",
-        ],
+        &args,
     )
 }
 
@@ -84,6 +99,18 @@ fn sipp_registers_with_md5_digest_and_the_binding_is_listed() {
     );
     assert!(listed.contains(",udp,SIPp\n"), "{listed}");
     assert!(listed.ends_with("\n1 total.\n"), "{listed}");
+
+    // And over TCP: a second contact for the same user.
+    let run = register_with_sipp_over(&switch, &dir, "register_digest.xml", "s3cret", 1, "t1");
+    assert_eq!(
+        run.code(),
+        Some(0),
+        "SIPp over TCP: {run}\n{}",
+        switch.log()
+    );
+    let listed = registrations(&switch);
+    assert!(listed.contains(",tcp,SIPp\n"), "{listed}");
+    assert!(listed.ends_with("\n2 total.\n"), "{listed}");
 }
 
 #[test]
