@@ -2,5 +2,6 @@
 //! and timer deadlines out. Sockets and clocks live in the switch.
 
 pub mod auth;
+pub mod dialog;
 pub mod message;
 pub mod transaction;
