@@ -57,6 +57,35 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (domain, extension) REFERENCES users (domain, extension) ON DELETE CASCADE
     ) STRICT;
     CREATE INDEX registrations_by_expiry ON registrations (expires_at);",
+    // 4: call detail records, one row per leg (crate::channel::cdr). Times
+    // are microseconds since the Unix epoch (UTC); answer_stamp is NULL for
+    // a leg never answered; duration and billsec are whole seconds computed
+    // as FreeSWITCH does. No foreign key to tenants: a CDR outlives its
+    // tenant, for billing.
+    "CREATE TABLE cdrs (
+        uuid               TEXT PRIMARY KEY NOT NULL,
+        domain             TEXT NOT NULL,
+        direction          TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        channel_name       TEXT NOT NULL,
+        caller_id_name     TEXT NOT NULL,
+        caller_id_number   TEXT NOT NULL,
+        destination_number TEXT NOT NULL,
+        context            TEXT NOT NULL,
+        network_addr       TEXT NOT NULL,
+        start_stamp        INTEGER NOT NULL,
+        answer_stamp       INTEGER,
+        end_stamp          INTEGER NOT NULL,
+        duration           INTEGER NOT NULL,
+        billsec            INTEGER NOT NULL,
+        hangup_cause       TEXT NOT NULL,
+        hangup_cause_q850  INTEGER NOT NULL,
+        sip_hangup_code    INTEGER,
+        gateway            TEXT,
+        other_leg_uuid     TEXT,
+        bridged            INTEGER NOT NULL CHECK (bridged IN (0, 1))
+    ) STRICT;
+    CREATE INDEX cdrs_by_domain_end ON cdrs (domain COLLATE NOCASE, end_stamp);
+    CREATE INDEX cdrs_by_end ON cdrs (end_stamp);",
 ];
 
 /// Why the store could not be opened or used.

@@ -91,6 +91,8 @@ pub struct Switch {
     pub registrar: crate::registrar::Registrar,
     /// Sources banned after failed authentications.
     pub bans: crate::bans::BanList,
+    /// The live call legs.
+    pub channels: crate::channel::ChannelRegistry,
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
@@ -135,6 +137,7 @@ impl Switch {
             sessions: SessionStats::default(),
             registrar,
             bans: crate::bans::BanList::new(),
+            channels: crate::channel::ChannelRegistry::new(),
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),

@@ -31,7 +31,7 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
     (
         "show",
         "Show the API commands or applications or modules",
-        "show api|application|modules|registrations|bans [as json]",
+        "show api|application|modules|registrations|bans|channels|calls [as json]",
         show,
     ),
     (
@@ -216,6 +216,18 @@ fn show(switch: &Arc<Switch>, args: &str) -> String {
         "application" | "applications" => table(&columns, rows(switch.apps.list()), json),
         "registrations" => crate::registrar::commands::show_registrations(switch, json),
         "bans" => crate::registrar::commands::show_bans(switch, json),
+        "channels" => crate::channel::show::channels_table(
+            &switch.channels.list(None),
+            None,
+            &switch.bus.origin().hostname,
+            json,
+        ),
+        "calls" => crate::channel::show::calls_table(
+            &switch.channels.list(None),
+            None,
+            &switch.bus.origin().hostname,
+            json,
+        ),
         "modules" | "module" => table(
             &["name", "version", "abi", "filename"],
             switch
@@ -226,7 +238,8 @@ fn show(switch: &Arc<Switch>, args: &str) -> String {
                 .collect(),
             json,
         ),
-        "" => "-USAGE: show api|application|modules|registrations|bans [as json]\n".into(),
+        "" => "-USAGE: show api|application|modules|registrations|bans|channels|calls [as json]\n"
+            .into(),
         other => format!(
             "-USAGE: show api|application|modules [as json] ('{other}' is not one of them)\n"
         ),

@@ -160,11 +160,10 @@ fn now() -> String {
 }
 
 fn tenant_exists(conn: &rusqlite::Connection, domain: &str) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT 1 FROM tenants WHERE domain = ?1", [domain], |_| {
-        Ok(())
-    })
-    .optional()
-    .map(|found| found.is_some())
+    conn.prepare_cached("SELECT 1 FROM tenants WHERE domain = ?1")?
+        .query_row([domain], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
 }
 
 /// Adds a tenant.
@@ -359,11 +358,10 @@ pub fn find_user(
 ) -> Result<Option<User>, DirectoryError> {
     let domain = domain.to_ascii_lowercase();
     Ok(store.with_conn(|conn| {
-        conn.query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE domain = ?1 AND extension = ?2"),
-            params![domain, extension],
-            user_from_row,
-        )
+        conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE domain = ?1 AND extension = ?2"
+        ))?
+        .query_row(params![domain, extension], user_from_row)
         .optional()
     })?)
 }

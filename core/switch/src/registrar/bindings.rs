@@ -146,19 +146,19 @@ pub fn update(
     let now_secs = to_db(unix_secs(now));
     store.with_soft_conn(|conn| {
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.prepare_cached(
             "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND expires_at <= ?3",
-            params![domain, extension, now_secs],
-        )?;
+        )?
+        .execute(params![domain, extension, now_secs])?;
         match change {
             Change::RemoveAll => {
                 if let Some(refusal) = out_of_order_any(&tx, extension, domain, info)? {
                     return Ok(refusal);
                 }
-                tx.execute(
+                tx.prepare_cached(
                     "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2",
-                    params![domain, extension],
-                )?;
+                )?
+                .execute(params![domain, extension])?;
             }
             Change::Contacts(contacts) => {
                 for contact in contacts {
@@ -171,11 +171,11 @@ pub fn update(
                 }
             }
         }
-        let count: i64 = tx.query_row(
-            "SELECT count(*) FROM registrations WHERE domain = ?1 AND extension = ?2",
-            params![domain, extension],
-            |row| row.get(0),
-        )?;
+        let count: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM registrations WHERE domain = ?1 AND extension = ?2",
+            )?
+            .query_row(params![domain, extension], |row| row.get(0))?;
         if usize::try_from(count).unwrap_or(usize::MAX) > max_contacts {
             return Ok(UpdateResult::TooManyContacts {
                 limit: max_contacts,
@@ -199,12 +199,13 @@ fn out_of_order_one(
     info: &RequestInfo<'_>,
 ) -> rusqlite::Result<Option<UpdateResult>> {
     let stored: Option<(String, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT call_id, cseq FROM registrations
              WHERE domain = ?1 AND extension = ?2 AND contact = ?3",
-            params![domain, extension, uri],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row(params![domain, extension, uri], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?;
     Ok(stored.and_then(|(call_id, cseq)| {
         let cseq = u32::try_from(cseq).unwrap_or(u32::MAX);
@@ -222,10 +223,12 @@ fn out_of_order_any(
     info: &RequestInfo<'_>,
 ) -> rusqlite::Result<Option<UpdateResult>> {
     let stored: Option<(String, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT contact, cseq FROM registrations
              WHERE domain = ?1 AND extension = ?2 AND call_id = ?3 AND cseq >= ?4
              ORDER BY contact LIMIT 1",
+        )?
+        .query_row(
             params![domain, extension, info.call_id, i64::from(info.cseq)],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
@@ -245,13 +248,13 @@ fn apply_one(
     now_secs: i64,
 ) -> rusqlite::Result<()> {
     if contact.expires == 0 {
-        tx.execute(
+        tx.prepare_cached(
             "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND contact = ?3",
-            params![domain, extension, contact.uri],
-        )?;
+        )?
+        .execute(params![domain, extension, contact.uri])?;
         return Ok(());
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO registrations (domain, extension, contact, expires_at, q, call_id, cseq,
              network_addr, transport, user_agent, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
@@ -260,20 +263,20 @@ fn apply_one(
              cseq = excluded.cseq, network_addr = excluded.network_addr,
              transport = excluded.transport, user_agent = excluded.user_agent,
              updated_at = excluded.updated_at",
-        params![
-            domain,
-            extension,
-            contact.uri,
-            now_secs.saturating_add(i64::from(contact.expires)),
-            contact.q,
-            info.call_id,
-            i64::from(info.cseq),
-            info.source.to_string(),
-            info.transport,
-            info.user_agent,
-            now_secs,
-        ],
-    )?;
+    )?
+    .execute(params![
+        domain,
+        extension,
+        contact.uri,
+        now_secs.saturating_add(i64::from(contact.expires)),
+        contact.q,
+        info.call_id,
+        i64::from(info.cseq),
+        info.source.to_string(),
+        info.transport,
+        info.user_agent,
+        now_secs,
+    ])?;
     Ok(())
 }
 
@@ -313,10 +316,10 @@ pub fn remove(
 ) -> Result<bool, StoreError> {
     let domain = domain.to_ascii_lowercase();
     store.with_soft_conn(|conn| {
-        conn.execute(
+        conn.prepare_cached(
             "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND contact = ?3",
-            params![domain, extension, contact],
-        )
+        )?
+        .execute(params![domain, extension, contact])
         .map(|n| n > 0)
     })
 }
@@ -326,10 +329,8 @@ pub fn remove(
 pub fn purge_expired(store: &Store, now: SystemTime) -> Result<usize, StoreError> {
     let now_secs = to_db(unix_secs(now));
     store.with_soft_conn(|conn| {
-        conn.execute(
-            "DELETE FROM registrations WHERE expires_at <= ?1",
-            params![now_secs],
-        )
+        conn.prepare_cached("DELETE FROM registrations WHERE expires_at <= ?1")?
+            .execute(params![now_secs])
     })
 }
 

@@ -441,11 +441,10 @@ fn directory_failed(e: &directory::DirectoryError) -> Answer {
 /// Whether the directory has this tenant (domain already lower-cased).
 fn tenant_exists(store: &Store, domain: &str) -> Result<bool, crate::store::StoreError> {
     store.with_conn(|conn| {
-        conn.query_row("SELECT 1 FROM tenants WHERE domain = ?1", [domain], |_| {
-            Ok(())
-        })
-        .optional()
-        .map(|found| found.is_some())
+        conn.prepare_cached("SELECT 1 FROM tenants WHERE domain = ?1")?
+            .query_row([domain], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
     })
 }
 
