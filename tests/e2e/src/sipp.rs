@@ -34,3 +34,27 @@ pub fn run(dir: &Path, sip_port: u16, scenario: &Path, calls: u32, args: &[&str]
         .current_dir(dir);
     run_bounded(&mut command, Duration::from_secs(60))
 }
+
+/// Starts SIPp as a callee on `local_port` (after it registered from that
+/// port) running `scenario` (a file, or `-sn NAME` for a built-in one) for
+/// `calls` calls; returns a thread that yields SIPp's output. Runs without
+/// `-timeout` (SIPp 3.6 reports a clean callee run as failed with it) and
+/// is killed after `limit` instead.
+pub fn spawn_callee(
+    dir: &Path,
+    local_port: u16,
+    scenario: &[&str],
+    calls: u32,
+    limit: Duration,
+) -> std::thread::JoinHandle<CommandOutput> {
+    let control_port = free_tcp_port().to_string();
+    let mut command = Command::new("sipp");
+    command
+        .args(scenario)
+        .args(["-m", &calls.to_string()])
+        .args(["-i", "127.0.0.1", "-p", &local_port.to_string()])
+        .args(["-ci", "127.0.0.1", "-cp", &control_port])
+        .args(["-nd", "-trace_err"])
+        .current_dir(dir);
+    std::thread::spawn(move || run_bounded(&mut command, limit))
+}

@@ -28,6 +28,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use switchyard_sip::auth::{KEY_LEN, NonceManager, ServerConfig};
 use switchyard_sip::message::Response;
 
+/// The outcome of authenticating a caller (see
+/// [`Registrar::authenticate_caller`]).
+#[derive(Debug)]
+pub enum CallerAuth {
+    /// The caller is this extension of the realm.
+    Authenticated(String),
+    /// Send this response (a challenge or a refusal) instead.
+    Respond(Response),
+    /// Send nothing: the source is banned.
+    Drop,
+}
+
 /// What to do with a REGISTER.
 #[derive(Debug, Clone)]
 pub enum RegisterOutcome {

@@ -30,6 +30,7 @@
 //! 8. `200 OK` listing every binding of the user with its remaining
 //!    `expires`, and a `Date`.
 
+use super::CallerAuth;
 use super::bindings::{self, Change, RequestInfo, UpdateResult};
 use super::contacts::{self, ContactError};
 use super::{RegisterOutcome, Registrar};
@@ -55,6 +56,9 @@ struct Ctx<'a> {
     transport: &'a str,
     now: SystemTime,
     mono_now: Instant,
+    /// Authenticating a call (`Proxy-Authorization`, 407) rather than a
+    /// registration (`Authorization`, 401).
+    proxy: bool,
 }
 
 /// A final answer: a status, a reason phrase and extra headers.
@@ -111,9 +115,49 @@ impl Registrar {
             transport,
             now,
             mono_now,
+            proxy: false,
         };
         let answer = ctx.process();
         self.respond(request, answer, now)
+    }
+
+    /// Authenticates the caller of a request other than REGISTER (an
+    /// INVITE) as a user of `realm` with `Proxy-Authorization` (RFC 3261
+    /// §22.3): the authenticated extension, or the response to send
+    /// (`407` with a challenge, `403`, `400`), or nothing for a banned
+    /// source. Failures count towards bans as for registrations.
+    #[allow(clippy::too_many_arguments)]
+    pub fn authenticate_caller(
+        &self,
+        store: &Store,
+        bans: &BanList,
+        request: &Request,
+        source: SocketAddr,
+        realm: &str,
+        now: SystemTime,
+        mono_now: Instant,
+    ) -> CallerAuth {
+        if bans.is_banned(source.ip(), mono_now) {
+            return CallerAuth::Drop;
+        }
+        let ctx = Ctx {
+            registrar: self,
+            store,
+            bans,
+            request,
+            source,
+            transport: "",
+            now,
+            mono_now,
+            proxy: true,
+        };
+        match ctx.authenticate(realm) {
+            Ok(user) => CallerAuth::Authenticated(user),
+            Err(answer) => match self.respond(request, answer, now) {
+                RegisterOutcome::Respond(response) => CallerAuth::Respond(response),
+                RegisterOutcome::Drop => CallerAuth::Drop,
+            },
+        }
     }
 
     fn respond(&self, request: &Request, answer: Answer, now: SystemTime) -> RegisterOutcome {
@@ -289,7 +333,7 @@ impl Ctx<'_> {
             nonces.verify_parsed(
                 self.now,
                 &credentials,
-                "REGISTER",
+                self.request.method_str(),
                 self.request.uri_str(),
                 domain,
                 |_, _, algorithm| user.as_ref().map(|u| ha1_of(u, algorithm)),
@@ -343,7 +387,12 @@ impl Ctx<'_> {
     fn pick_credentials(&self, domain: &str) -> Result<Option<Credentials>, auth::ParseError> {
         let mut first_ok = None;
         let mut first_err = None;
-        for value in self.request.headers().get_all("Authorization") {
+        let header = if self.proxy {
+            "Proxy-Authorization"
+        } else {
+            "Authorization"
+        };
+        for value in self.request.headers().get_all(header) {
             match Credentials::parse(value) {
                 Ok(c) if c.realm == domain => return Ok(Some(c)),
                 Ok(c) => {
@@ -373,11 +422,17 @@ impl Ctx<'_> {
                 &self.registrar.settings().digest_algorithms,
                 stale,
             );
+        let (answer, header) = if self.proxy {
+            (
+                Answer::new(407, "Proxy Authentication Required"),
+                "Proxy-Authenticate",
+            )
+        } else {
+            (Answer::new(401, "Unauthorized"), "WWW-Authenticate")
+        };
         values
             .into_iter()
-            .fold(Answer::new(401, "Unauthorized"), |answer, value| {
-                answer.with("WWW-Authenticate", value)
-            })
+            .fold(answer, |answer, value| answer.with(header, value))
     }
 
     fn update(

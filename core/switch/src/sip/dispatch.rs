@@ -9,6 +9,7 @@
 //! server transaction, so retransmissions are absorbed and re-answered with
 //! the same response instead of being processed twice.
 
+use super::b2bua::B2bua;
 use super::outbound::Outbound;
 use super::{Inbound, Origin, Transport};
 use crate::registrar::RegisterOutcome;
@@ -20,11 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchyard_sip::message::{Message, Method, Request, Response};
 use switchyard_sip::transaction::{
-    Config, ConnectionId, Peer, RequestDisposition, TransactionLayer,
+    Config, ConnectionId, Peer, RequestDisposition, ResponseDisposition, TransactionEvent,
+    TransactionKey, TransactionLayer,
 };
 
 /// The methods the switch answers (the `Allow` header).
-pub const ALLOWED_METHODS: &str = "REGISTER, OPTIONS, ACK, CANCEL, BYE";
+pub const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, REGISTER, OPTIONS";
 
 /// Option tags the switch supports (`Supported`); a `Require` naming
 /// anything else gets 420.
@@ -38,12 +40,14 @@ pub struct Dispatcher {
     switch: Arc<Switch>,
     outbound: Arc<Outbound>,
     transactions: TransactionLayer,
+    b2bua: B2bua,
 }
 
 impl Dispatcher {
     /// A dispatcher sending through `outbound`.
-    pub fn new(switch: Arc<Switch>, outbound: Arc<Outbound>) -> Dispatcher {
+    pub fn new(switch: Arc<Switch>, outbound: Arc<Outbound>, local: SocketAddr) -> Dispatcher {
         Dispatcher {
+            b2bua: B2bua::new(Arc::clone(&switch), Arc::clone(&outbound), local),
             switch,
             outbound,
             transactions: TransactionLayer::new(Config::default()),
@@ -61,7 +65,12 @@ impl Dispatcher {
                 Ok(Inbound::Message { message, origin }) => match message {
                     Message::Request(request) => self.on_request(request, origin),
                     Message::Response(response) => {
-                        let _ = self.transactions.on_response(response, Instant::now());
+                        if let ResponseDisposition::ToTu { key, response } =
+                            self.transactions.on_response(response, Instant::now())
+                        {
+                            self.b2bua
+                                .on_response(&mut self.transactions, key, response);
+                        }
                     }
                 },
                 Ok(Inbound::CloseConnection { id, last_words }) => {
@@ -95,6 +104,13 @@ impl Dispatcher {
         }
         while let Some(event) = self.transactions.poll_event() {
             tracing::trace!("SIP transaction event: {event:?}");
+            if let TransactionEvent::Timeout {
+                key: TransactionKey::Client(key),
+                ..
+            } = &event
+            {
+                self.b2bua.on_timeout(&mut self.transactions, key);
+            }
         }
     }
 
@@ -132,6 +148,30 @@ impl Dispatcher {
         let peer = self.response_peer(&request, &origin);
         let now = Instant::now();
         match self.transactions.on_request(request, peer, now) {
+            RequestDisposition::New { key, request }
+                if matches!(request.method(), Method::Invite) && !has_to_tag(&request) =>
+            {
+                self.b2bua
+                    .on_invite(&mut self.transactions, key, request, &origin);
+            }
+            RequestDisposition::New { key, request } if has_to_tag(&request) => {
+                if let Some((status, reason)) =
+                    self.b2bua.on_in_dialog(&mut self.transactions, &request)
+                    && let Some(response) = build(&request, status, &reason, &[])
+                {
+                    let _ = self.transactions.respond(&key, response, Instant::now());
+                }
+            }
+            RequestDisposition::Ack { request, .. } => {
+                let _ = self.b2bua.on_in_dialog(&mut self.transactions, &request);
+            }
+            RequestDisposition::Cancel {
+                invite,
+                pending: true,
+                ..
+            } => {
+                self.b2bua.on_cancel(&mut self.transactions, &invite);
+            }
             RequestDisposition::New { key, request } => {
                 if let Some(response) = self.answer(&request, &origin)
                     && let Err(e) = self.transactions.respond(&key, response, Instant::now())
@@ -225,6 +265,15 @@ impl Dispatcher {
             );
         }
     }
+}
+
+/// Whether the request's To carries a tag (it belongs to a dialog).
+fn has_to_tag(request: &Request) -> bool {
+    request
+        .headers()
+        .to()
+        .ok()
+        .is_some_and(|to| to.tag().is_some())
 }
 
 fn unspecified() -> SocketAddr {

@@ -6,6 +6,7 @@
 //! Responses go back the way the request came: over the same TCP
 //! connection, or over UDP to the source address (RFC 3581 `rport`).
 
+mod b2bua;
 mod dispatch;
 mod outbound;
 mod tcp;
@@ -104,7 +105,7 @@ pub async fn start(switch: Arc<Switch>, address: SocketAddr) -> Result<SipEdge, 
         inbound_tx,
         switch.shutdown_signal(),
     ));
-    let dispatcher = dispatch::Dispatcher::new(Arc::clone(&switch), outbound);
+    let dispatcher = dispatch::Dispatcher::new(Arc::clone(&switch), outbound, address);
     std::thread::Builder::new()
         .name("sip-core".into())
         .spawn(move || dispatcher.run(inbound_rx))

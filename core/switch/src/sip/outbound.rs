@@ -14,6 +14,7 @@ pub const MAX_TCP_QUEUE: usize = 1024;
 pub struct Outbound {
     udp: Arc<UdpSocket>,
     connections: Mutex<HashMap<u64, Sender<Vec<u8>>>>,
+    by_address: Mutex<HashMap<std::net::SocketAddr, u64>>,
 }
 
 impl Outbound {
@@ -22,17 +23,30 @@ impl Outbound {
         Outbound {
             udp,
             connections: Mutex::new(HashMap::new()),
+            by_address: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Registers a TCP connection's writer.
-    pub fn add_connection(&self, id: u64, writer: Sender<Vec<u8>>) {
+    /// Registers a TCP connection's writer and the peer it talks to.
+    pub fn add_connection(&self, id: u64, peer: std::net::SocketAddr, writer: Sender<Vec<u8>>) {
         self.lock().insert(id, writer);
+        self.addresses().insert(peer, id);
     }
 
     /// Forgets a closed TCP connection.
     pub fn remove_connection(&self, id: u64) {
         self.lock().remove(&id);
+        self.addresses().retain(|_, conn| *conn != id);
+    }
+
+    /// The open TCP connection to `peer`, for requests to a client that
+    /// registered over TCP (it cannot be reached any other way behind NAT).
+    pub fn connection_to(&self, peer: std::net::SocketAddr) -> Option<u64> {
+        self.addresses().get(&peer).copied()
+    }
+
+    fn addresses(&self) -> std::sync::MutexGuard<'_, HashMap<std::net::SocketAddr, u64>> {
+        self.by_address.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends bytes to a transaction-layer peer: over its TCP connection

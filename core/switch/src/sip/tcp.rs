@@ -57,7 +57,7 @@ async fn serve(
 ) {
     let (mut reader, mut writer) = stream.into_split();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(MAX_TCP_QUEUE);
-    outbound.add_connection(id, tx.clone());
+    outbound.add_connection(id, peer, tx.clone());
     let writer_task = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if writer.write_all(&bytes).await.is_err() {
