@@ -76,13 +76,24 @@ fn call(
     callee: &str,
     extra: &[&str],
 ) -> switchyard_e2e::CommandOutput {
+    call_with(switch, dir, callee, "call_auth_uac.xml", extra)
+}
+
+/// As [`call`], with another caller scenario from `tests/sipp/`.
+fn call_with(
+    switch: &Switch,
+    dir: &TempDir,
+    callee: &str,
+    scenario: &str,
+    extra: &[&str],
+) -> switchyard_e2e::CommandOutput {
     let auth_uri = format!("{callee}@acme.test");
     let users = dir.path().join("call.csv");
     fs::write(&users, format!("SEQUENTIAL\n1001;{callee};acme.test\n")).expect("csv");
     sipp::run(
         dir.path(),
         switch.sip_port(),
-        &sipp::scenario("call_auth_uac.xml"),
+        &sipp::scenario(scenario),
         1,
         &[
             &["-inf", &users.display().to_string()],
@@ -199,6 +210,72 @@ fn busy_unregistered_and_unknown_callees_reach_the_caller() {
     );
     assert!(
         rows.contains(&"inbound|1009|UNALLOCATED_NUMBER|404|0|acme.test".to_owned()),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn the_callee_hangs_up_and_the_caller_gets_the_bye() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-callee-bye");
+    let callee_port = free_tcp_port();
+    register(&switch, &dir, "1002", "pw2", callee_port);
+    let scenario = sipp::scenario("uas_answer_then_bye.xml");
+    let callee = sipp::spawn_callee(
+        dir.path(),
+        callee_port,
+        &["-sf", &scenario.display().to_string()],
+        1,
+        Duration::from_secs(40),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = call_with(
+        &switch,
+        &dir,
+        "1002",
+        "call_auth_uac_callee_hangs_up.xml",
+        &[],
+    );
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    let rows = cdrs(&switch);
+    assert_eq!(
+        rows,
+        [
+            "inbound|1002|NORMAL_CLEARING|None|1|acme.test",
+            "outbound|1002|NORMAL_CLEARING|None|1|acme.test"
+        ]
+    );
+}
+
+#[test]
+fn a_cancel_before_answer_reaches_the_callee() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-cancel");
+    let callee_port = free_tcp_port();
+    register(&switch, &dir, "1002", "pw2", callee_port);
+    let scenario = sipp::scenario("uas_ring_until_cancel.xml");
+    let callee = sipp::spawn_callee(
+        dir.path(),
+        callee_port,
+        &["-sf", &scenario.display().to_string()],
+        1,
+        Duration::from_secs(40),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_cancel.xml", &[]);
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"inbound|1002|ORIGINATOR_CANCEL|487|0|acme.test".to_owned()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("outbound|1002|ORIGINATOR_CANCEL|")),
         "{rows:?}"
     );
 }

@@ -144,7 +144,16 @@ impl B2bua {
             return;
         }
         let Some(realm) = from_domain(&invite) else {
-            respond(layer, &key, &invite, 400, "From has no SIP domain", None);
+            // A well-formed call from outside any tenant (a tel: caller)
+            // has no domain to authenticate in: refused.
+            respond(
+                layer,
+                &key,
+                &invite,
+                403,
+                "Forbidden: the caller is no user of a tenant here",
+                None,
+            );
             return;
         };
         let user = match self.switch.registrar.authenticate_caller(
