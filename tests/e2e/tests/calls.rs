@@ -17,6 +17,12 @@ const MD5_ONLY: &str = "<switchyard><settings><param name=\"sip-digest-algorithm
 
 const DIALPLAN: &str = r#"<include>
   <context name="acme.test">
+    <extension name="ring-briefly">
+      <condition field="destination_number" expression="^9(10\d\d)$">
+        <action application="set" data="call_timeout=2"/>
+        <action application="bridge" data="user/$1@${domain_name}"/>
+      </condition>
+    </extension>
     <extension name="local">
       <condition field="destination_number" expression="^(10\d\d)$">
         <action application="set" data="hangup_after_bridge=true"/>
@@ -276,6 +282,38 @@ fn a_cancel_before_answer_reaches_the_callee() {
     assert!(
         rows.iter()
             .any(|r| r.starts_with("outbound|1002|ORIGINATOR_CANCEL|")),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-timeout");
+    let callee_port = free_tcp_port();
+    register(&switch, &dir, "1002", "pw2", callee_port);
+    let scenario = sipp::scenario("uas_ring_until_cancel.xml");
+    let callee = sipp::spawn_callee(
+        dir.path(),
+        callee_port,
+        &["-sf", &scenario.display().to_string()],
+        1,
+        Duration::from_secs(40),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // 91002 rings 1002 with call_timeout=2 (see DIALPLAN); the caller
+    // scenario waits for a 200 that never comes, so it is stopped at 8 s.
+    let _ = call(&switch, &dir, "91002", &["-timeout", "8s"]);
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(
+        callee.code(),
+        Some(0),
+        "the callee got CANCEL: {callee}\n{}",
+        switch.log()
+    );
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"inbound|91002|NO_ANSWER|480|0|acme.test".to_owned()),
         "{rows:?}"
     );
 }

@@ -58,7 +58,11 @@ impl Dispatcher {
     pub fn run(mut self, inbound: Receiver<Inbound>) {
         let shutdown = self.switch.shutdown_signal();
         loop {
-            let wait = self.transactions.poll_timeout().map_or(TICK, |deadline| {
+            let deadline = match (self.transactions.poll_timeout(), self.b2bua.next_deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let wait = deadline.map_or(TICK, |deadline| {
                 deadline.saturating_duration_since(Instant::now()).min(TICK)
             });
             match inbound.recv_timeout(wait) {
@@ -88,7 +92,9 @@ impl Dispatcher {
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
             }
-            self.transactions.handle_timeout(Instant::now());
+            let now = Instant::now();
+            self.transactions.handle_timeout(now);
+            self.b2bua.on_tick(&mut self.transactions, now);
             self.flush();
         }
     }

@@ -54,7 +54,12 @@ struct Call {
     a: ALeg,
     forks: Vec<Fork>,
     winner: Option<usize>,
+    /// When ringing gives up (`call_timeout`, default 60 s).
+    no_answer_at: Option<Instant>,
 }
+
+/// Ringing time when neither `call_timeout` nor the dial string says.
+const DEFAULT_CALL_TIMEOUT_SECS: u64 = 60;
 
 /// What a client transaction of ours belongs to.
 #[derive(Clone, Copy)]
@@ -239,6 +244,7 @@ impl B2bua {
                 },
                 forks: Vec::new(),
                 winner: None,
+                no_answer_at: None,
             },
         );
         self.route(
@@ -408,6 +414,23 @@ impl B2bua {
             };
             self.fail_call(layer, call_id, cause, None);
             return;
+        }
+        let timeout_secs = dial
+            .variables
+            .iter()
+            .rev()
+            .find(|(name, _)| name == "call_timeout")
+            .map(|(_, value)| value.clone())
+            .or_else(|| {
+                self.calls
+                    .get(&call_id)
+                    .and_then(|call| call.a.channel.variable("call_timeout"))
+            })
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|secs| *secs > 0)
+            .unwrap_or(DEFAULT_CALL_TIMEOUT_SECS);
+        if let Some(call) = self.calls.get_mut(&call_id) {
+            call.no_answer_at = Some(Instant::now() + std::time::Duration::from_secs(timeout_secs));
         }
         for (extension, domain, binding) in targets {
             self.place_fork(
@@ -833,11 +856,60 @@ impl B2bua {
         self.forget(call_id);
     }
 
+    /// The earliest moment a ringing call gives up.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.calls
+            .values()
+            .filter(|call| call.winner.is_none() && !call.a.finished)
+            .filter_map(|call| call.no_answer_at)
+            .min()
+    }
+
+    /// Gives up on calls that rang past their `call_timeout`: every fork
+    /// is cancelled and the caller gets 480 (NO_ANSWER).
+    pub fn on_tick(&mut self, layer: &mut TransactionLayer, now: Instant) {
+        let expired: Vec<u64> = self
+            .calls
+            .iter()
+            .filter(|(_, call)| {
+                call.winner.is_none()
+                    && !call.a.finished
+                    && call.no_answer_at.is_some_and(|at| at <= now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for call_id in expired {
+            self.abandon(
+                layer,
+                call_id,
+                HangupCause::NoAnswer,
+                (480, "No Answer".into()),
+            );
+        }
+    }
+
     /// The caller cancelled: 487 to the INVITE, CANCEL every fork.
     pub fn on_cancel(&mut self, layer: &mut TransactionLayer, invite: &ServerKey) {
         let Some(call_id) = self.by_server.get(invite).copied() else {
             return;
         };
+        self.abandon(
+            layer,
+            call_id,
+            HangupCause::OriginatorCancel,
+            (487, "Request Terminated".into()),
+        );
+    }
+
+    /// Cancels every pending fork of an unanswered call and answers the
+    /// caller with `answer`.
+    fn abandon(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        cause: HangupCause,
+        answer: (u16, String),
+    ) {
         let forks: Vec<(Request, Peer, Arc<ChannelHandle>, bool)> = self
             .calls
             .get(&call_id)
@@ -862,16 +934,11 @@ impl B2bua {
                 {
                     self.by_client.insert(key, ClientRole::Other);
                 }
-                channel.hangup(&self.switch.bus, HangupCause::OriginatorCancel, Some(487));
+                channel.hangup(&self.switch.bus, cause, Some(answer.0));
                 self.finish(&channel);
             }
         }
-        self.fail_call(
-            layer,
-            call_id,
-            HangupCause::OriginatorCancel,
-            Some((487, "Request Terminated".into())),
-        );
+        self.fail_call(layer, call_id, cause, Some(answer));
     }
 
     /// A request inside a dialog (BYE, ACK …). Returns the response to
