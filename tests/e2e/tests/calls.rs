@@ -128,6 +128,9 @@ fn a_registered_user_calls_another_and_the_caller_hangs_up() {
     let dir = TempDir::new("call-basic");
     let callee_port = free_tcp_port();
     register(&switch, &dir, "1002", "pw2", callee_port);
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
     let callee = sipp::spawn_callee(
         dir.path(),
         callee_port,
@@ -155,6 +158,44 @@ fn a_registered_user_calls_another_and_the_caller_hangs_up() {
             .cli_x("show channels")
             .stdout
             .ends_with("\n0 total.\n")
+    );
+
+    // The call's events, with FreeSWITCH's names and headers.
+    let mut seen: Vec<(String, String, String)> = Vec::new();
+    while seen
+        .iter()
+        .filter(|(name, _, _)| name == "CHANNEL_HANGUP_COMPLETE")
+        .count()
+        < 2
+    {
+        let event = esl
+            .next_event(Duration::from_secs(10))
+            .expect("the call's events");
+        seen.push((
+            event.name().to_owned(),
+            event.header("Call-Direction").unwrap_or("").to_owned(),
+            event
+                .header("Caller-Destination-Number")
+                .unwrap_or("")
+                .to_owned(),
+        ));
+        if event.name() == "CHANNEL_HANGUP_COMPLETE" {
+            assert_eq!(event.header("Hangup-Cause"), Some("NORMAL_CLEARING"));
+            assert!(event.header("Unique-ID").is_some_and(|u| u.len() == 36));
+            assert!(event.header("variable_sip_call_id").is_some());
+        }
+    }
+    let count = |name: &str| seen.iter().filter(|(n, _, _)| n == name).count();
+    assert_eq!(count("CHANNEL_CREATE"), 2, "{seen:?}");
+    assert_eq!(count("CHANNEL_ANSWER"), 2, "{seen:?}");
+    assert_eq!(count("CHANNEL_BRIDGE"), 1, "{seen:?}");
+    assert!(
+        seen.contains(&("CHANNEL_CREATE".into(), "inbound".into(), "1002".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("CHANNEL_CREATE".into(), "outbound".into(), "1002".into())),
+        "{seen:?}"
     );
 }
 
