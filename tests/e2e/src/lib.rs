@@ -12,6 +12,8 @@
 //!
 //! Every wait in this crate is bounded by a deadline; no test asserts timing.
 
+pub mod audio;
+pub mod baresip;
 pub mod binary;
 pub mod c_module;
 pub mod esl;
