@@ -358,3 +358,26 @@ fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn info_and_a_hold_re_invite_cross_the_bridge() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-relay");
+    let callee_port = free_tcp_port();
+    register(&switch, &dir, "1002", "pw2", callee_port);
+    let scenario = sipp::scenario("uas_relay.xml");
+    let callee = sipp::spawn_callee(
+        dir.path(),
+        callee_port,
+        &["-sf", &scenario.display().to_string()],
+        1,
+        Duration::from_secs(40),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // The caller checks the callee's a=recvonly came back; the callee checks
+    // the DTMF body and a=sendonly arrived (check_it: a miss fails the call).
+    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_relay.xml", &[]);
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+}

@@ -162,14 +162,17 @@ impl Dispatcher {
             }
             RequestDisposition::New { key, request } if has_to_tag(&request) => {
                 if let Some((status, reason)) =
-                    self.b2bua.on_in_dialog(&mut self.transactions, &request)
+                    self.b2bua
+                        .on_in_dialog(&mut self.transactions, &request, Some(&key))
                     && let Some(response) = build(&request, status, &reason, &[])
                 {
                     let _ = self.transactions.respond(&key, response, Instant::now());
                 }
             }
             RequestDisposition::Ack { request, .. } => {
-                let _ = self.b2bua.on_in_dialog(&mut self.transactions, &request);
+                let _ = self
+                    .b2bua
+                    .on_in_dialog(&mut self.transactions, &request, None);
             }
             RequestDisposition::Cancel {
                 invite,

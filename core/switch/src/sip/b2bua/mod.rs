@@ -62,10 +62,26 @@ struct Call {
 const DEFAULT_CALL_TIMEOUT_SECS: u64 = 60;
 
 /// What a client transaction of ours belongs to.
-#[derive(Clone, Copy)]
 enum ClientRole {
+    /// A B-leg INVITE: call and fork.
     Invite(u64, usize),
+    /// An in-dialog request relayed from the other leg, whose server
+    /// transaction waits for the answer.
+    Relay(Box<Relay>),
+    /// CANCEL and BYE: nothing to do with the answer.
     Other,
+}
+
+/// A request relayed across the bridge (re-INVITE, INFO, UPDATE …).
+struct Relay {
+    /// The server transaction of the request as received.
+    server_key: ServerKey,
+    /// The request as received.
+    received: Request,
+    /// The request as sent on the other leg, and where.
+    sent: Request,
+    to: DialogId,
+    peer: Peer,
 }
 
 /// Live calls and the indexes that route SIP messages to them.
@@ -595,7 +611,15 @@ impl B2bua {
         key: ClientKey,
         response: Response,
     ) {
-        let Some(ClientRole::Invite(call_id, index)) = self.by_client.get(&key).copied() else {
+        if matches!(self.by_client.get(&key), Some(ClientRole::Relay(_))) {
+            if response.status() >= 200
+                && let Some(ClientRole::Relay(relay)) = self.by_client.remove(&key)
+            {
+                self.relay_back(layer, *relay, &response);
+            }
+            return;
+        }
+        let Some(&ClientRole::Invite(call_id, index)) = self.by_client.get(&key) else {
             return;
         };
         let status = response.status();
@@ -644,7 +668,15 @@ impl B2bua {
 
     /// A client transaction of ours timed out (Timer B/F): as a 408.
     pub fn on_timeout(&mut self, layer: &mut TransactionLayer, key: &ClientKey) {
-        let Some(ClientRole::Invite(call_id, index)) = self.by_client.get(key).copied() else {
+        if matches!(self.by_client.get(key), Some(ClientRole::Relay(_))) {
+            if let Some(ClientRole::Relay(relay)) = self.by_client.remove(key)
+                && let Ok(timeout) = Response::for_request(&relay.sent, 408, "Request Timeout")
+            {
+                self.relay_back(layer, *relay, &timeout);
+            }
+            return;
+        }
+        let Some(&ClientRole::Invite(call_id, index)) = self.by_client.get(key) else {
             return;
         };
         let Some(fork) = self
@@ -941,12 +973,15 @@ impl B2bua {
         self.fail_call(layer, call_id, cause, Some(answer));
     }
 
-    /// A request inside a dialog (BYE, ACK …). Returns the response to
-    /// send, or `None` when handled (or nothing is to be sent).
+    /// A request inside a dialog: BYE ends the call, ACK is absorbed,
+    /// re-INVITE, INFO, UPDATE, OPTIONS, MESSAGE, NOTIFY and REFER are
+    /// relayed to the other leg and answered with its answer. Returns the
+    /// response to send now, or `None` (nothing, or an answer to come).
     pub fn on_in_dialog(
         &mut self,
         layer: &mut TransactionLayer,
         request: &Request,
+        key: Option<&ServerKey>,
     ) -> Option<(u16, String)> {
         let dialog_id = match self.dialogs.find_for_request_mut(request) {
             Some(dialog) => {
@@ -957,12 +992,9 @@ impl B2bua {
             }
             None => {
                 tracing::debug!(
-                    "no dialog for {} (known: {:?})",
+                    "no dialog for {} ({} dialogs live)",
                     request.method_str(),
-                    self.dialogs
-                        .iter()
-                        .map(|d| d.id().clone())
-                        .collect::<Vec<_>>()
+                    self.dialogs.len()
                 );
                 return Some((481, "Call/Transaction Does Not Exist".into()));
             }
@@ -974,8 +1006,114 @@ impl B2bua {
                 self.hang_up_bridged(layer, call_id, &dialog_id);
                 Some((200, "OK".into()))
             }
+            Method::Invite
+            | Method::Info
+            | Method::Update
+            | Method::Options
+            | Method::Message
+            | Method::Notify
+            | Method::Refer => {
+                let key = key?.clone();
+                self.relay_request(layer, call_id, &dialog_id, request, key)
+            }
             _ => Some((501, "Not Implemented".into())),
         }
+    }
+
+    /// Sends `request` (received on dialog `from`) on the other leg.
+    fn relay_request(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        from: &DialogId,
+        request: &Request,
+        server_key: ServerKey,
+    ) -> Option<(u16, String)> {
+        let call = self.calls.get(&call_id)?;
+        let winner = call.winner.and_then(|i| call.forks.get(i));
+        let (to, peer) = if call.a.dialog.as_ref() == Some(from) {
+            let fork = winner?;
+            (fork.dialog.clone()?, fork.peer)
+        } else {
+            let to = call.a.dialog.clone()?;
+            let peer = self.peer_for_caller(&to)?;
+            (to, peer)
+        };
+        let via = self.via(if peer.reliable { "tcp" } else { "udp" });
+        let dialog = self.dialogs.get_mut(&to)?;
+        let mut sent = match dialog.new_request(request.method(), &via) {
+            Ok(sent) => sent,
+            Err(switchyard_sip::dialog::DialogError::InvitePending) => {
+                return Some((491, "Request Pending".into()));
+            }
+            Err(e) => {
+                tracing::debug!("cannot relay {}: {e:?}", request.method_str());
+                return Some((500, "Server Internal Error".into()));
+            }
+        };
+        if let Some(content_type) = request.headers().get("Content-Type") {
+            let _ = sent.headers_mut().push("Content-Type", content_type);
+        }
+        sent.set_body(request.body().to_vec());
+        match layer.send_request(sent.clone(), peer, Instant::now()) {
+            Ok(key) => {
+                self.by_client.insert(
+                    key,
+                    ClientRole::Relay(Box::new(Relay {
+                        server_key,
+                        received: request.clone(),
+                        sent,
+                        to,
+                        peer,
+                    })),
+                );
+                None
+            }
+            Err(e) => {
+                tracing::debug!("cannot relay {}: {e:?}", request.method_str());
+                Some((500, "Server Internal Error".into()))
+            }
+        }
+    }
+
+    /// The other leg answered a relayed request: ACK its 2xx to a
+    /// re-INVITE, and answer the leg the request came from.
+    fn relay_back(&mut self, layer: &mut TransactionLayer, relay: Relay, response: &Response) {
+        if let Some(dialog) = self.dialogs.get_mut(&relay.to) {
+            let _ = dialog.on_response(response);
+        }
+        let is_invite = matches!(relay.sent.method(), Method::Invite);
+        if is_invite && (200..300).contains(&response.status()) {
+            let via = self.via(if relay.peer.reliable { "tcp" } else { "udp" });
+            if let Some(dialog) = self.dialogs.get(&relay.to)
+                && let Ok(ack) = dialog.ack_for_2xx(&relay.sent, response, &via)
+            {
+                layer.send_stateless(ack.to_bytes(), relay.peer);
+            }
+        }
+        let Ok(mut answer) =
+            Response::for_request(&relay.received, response.status(), response.reason())
+        else {
+            return;
+        };
+        if !response.body().is_empty() {
+            if let Some(content_type) = response.headers().get("Content-Type") {
+                let _ = answer.headers_mut().push("Content-Type", content_type);
+            }
+            answer.set_body(response.body().to_vec());
+        }
+        if is_invite && (200..300).contains(&response.status()) {
+            let transport = relay
+                .received
+                .headers()
+                .top_via()
+                .map(|v| v.transport.to_ascii_lowercase())
+                .unwrap_or_else(|_| "udp".into());
+            let _ = answer
+                .headers_mut()
+                .push("Contact", &self.contact(&transport));
+        }
+        let _ = layer.respond(&relay.server_key, answer, Instant::now());
     }
 
     /// One side of an answered call sent BYE: BYE the other side and end
