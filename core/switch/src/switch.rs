@@ -93,6 +93,7 @@ pub struct Switch {
     pub bans: crate::bans::BanList,
     /// The live call legs.
     pub channels: crate::channel::ChannelRegistry,
+    call_control: std::sync::OnceLock<crossbeam_channel::Sender<crate::sip::Inbound>>,
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
@@ -138,6 +139,7 @@ impl Switch {
             registrar,
             bans: crate::bans::BanList::new(),
             channels: crate::channel::ChannelRegistry::new(),
+            call_control: std::sync::OnceLock::new(),
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),
@@ -172,6 +174,19 @@ impl Switch {
     /// Swaps in a new dialplan atomically.
     pub fn apply_dialplan(&self, dialplan: Dialplan) {
         *self.dialplan.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(dialplan);
+    }
+
+    /// Connects call control (`uuid_kill`, `hupall`) to the SIP thread.
+    pub fn set_call_control(&self, sender: crossbeam_channel::Sender<crate::sip::Inbound>) {
+        let _ = self.call_control.set(sender);
+    }
+
+    /// Sends a call-control command to the SIP thread; false when SIP is
+    /// not running.
+    pub fn call_control(&self, command: crate::sip::CallCommand) -> bool {
+        self.call_control
+            .get()
+            .is_some_and(|sender| sender.send(crate::sip::Inbound::Command(command)).is_ok())
     }
 
     /// Runs an API command line.

@@ -381,3 +381,97 @@ fn info_and_a_hold_re_invite_cross_the_bridge() {
     let callee = callee.join().expect("callee thread");
     assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
 }
+
+#[test]
+fn uuid_kill_hangs_up_both_sides_of_an_answered_call() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-kill");
+    let callee_port = free_tcp_port();
+    register(&switch, &dir, "1002", "pw2", callee_port);
+    assert_eq!(
+        switch
+            .cli_x("uuid_kill 00000000-0000-0000-0000-000000000000")
+            .text(),
+        "-ERR No such channel!"
+    );
+    let callee = sipp::spawn_callee(
+        dir.path(),
+        callee_port,
+        &["-sn", "uas"],
+        1,
+        Duration::from_secs(40),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // This caller waits for a BYE from the switch instead of hanging up.
+    let caller = {
+        let users = dir.path().join("call.csv");
+        fs::write(&users, "SEQUENTIAL\n1001;1002;acme.test\n").expect("csv");
+        let port = switch.sip_port();
+        let scenario = sipp::scenario("call_auth_uac_callee_hangs_up.xml");
+        let dir = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            sipp::run(
+                &dir,
+                port,
+                &scenario,
+                1,
+                &[
+                    "-inf",
+                    &users.display().to_string(),
+                    "-au",
+                    "1001",
+                    "-ap",
+                    "s3cret",
+                    "-auth_uri",
+                    "1002@acme.test",
+                ],
+            )
+        })
+    };
+    // Wait for the answered call, then kill its A leg.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let uuid = loop {
+        let listed: serde_json::Value =
+            serde_json::from_str(&switch.cli_x("show channels as json").stdout).expect("json");
+        let rows = listed["rows"].as_array().cloned().unwrap_or_default();
+        let answered = rows.iter().filter(|r| r["callstate"] == "ACTIVE").count();
+        if answered == 2 {
+            let inbound = rows
+                .iter()
+                .find(|r| r["direction"] == "inbound")
+                .expect("the caller's leg");
+            break inbound["uuid"].as_str().expect("uuid").to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call was never answered: {listed}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let killed = switch.cli_x(&format!("uuid_kill {uuid}"));
+    assert_eq!(killed.text(), "+OK", "{killed}");
+    let caller = caller.join().expect("caller thread");
+    assert_eq!(
+        caller.code(),
+        Some(0),
+        "the caller got a BYE: {caller}\n{}",
+        switch.log()
+    );
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(
+        callee.code(),
+        Some(0),
+        "the callee got a BYE: {callee}\n{}",
+        switch.log()
+    );
+    assert!(
+        switch
+            .cli_x("show channels")
+            .stdout
+            .ends_with("\n0 total.\n")
+    );
+    assert_eq!(
+        switch.cli_x("hupall").text(),
+        "+OK hangup all channels with cause MANAGER_REQUEST (0 call(s))"
+    );
+}

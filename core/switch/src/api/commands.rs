@@ -1,6 +1,7 @@
 //! The core's own API commands.
 
 use super::{ApiHandler, split_command};
+use crate::channel::cause::HangupCause;
 use crate::config::Config;
 use crate::event::Event;
 use crate::logging::LogLevel;
@@ -70,6 +71,13 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         "sendevent <EVENT-NAME> [<subclass>] [<Header>=<value> ...]",
         sendevent,
     ),
+    (
+        "uuid_kill",
+        "Hang up the call a channel belongs to",
+        "uuid_kill <uuid> [<cause>]",
+        uuid_kill,
+    ),
+    ("hupall", "Hang up every call", "hupall [<cause>]", hupall),
 ];
 
 /// Registers the core commands.
@@ -366,6 +374,60 @@ fn sendevent(switch: &Arc<Switch>, args: &str) -> String {
     }
     let sequence = switch.bus.fire_from(event, "api", "sendevent", 0);
     format!("+OK event fired, Event-Sequence {sequence}\n")
+}
+
+/// How long call control may take on the SIP thread.
+const CALL_CONTROL_WAIT: Duration = Duration::from_secs(5);
+
+fn uuid_kill(switch: &Arc<Switch>, args: &str) -> String {
+    let (uuid, cause) = split_command(args);
+    if uuid.is_empty() {
+        return "-USAGE: uuid_kill <uuid> [<cause>]\n".into();
+    }
+    let cause = if cause.is_empty() {
+        HangupCause::NormalClearing
+    } else {
+        match HangupCause::parse(cause) {
+            Some(cause) => cause,
+            None => return format!("-ERR unknown hangup cause '{cause}'\n"),
+        }
+    };
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    if !switch.call_control(crate::sip::CallCommand::Kill {
+        uuid: uuid.to_owned(),
+        cause,
+        reply,
+    }) {
+        return "-ERR SIP is not running\n".into();
+    }
+    match answer.recv_timeout(CALL_CONTROL_WAIT) {
+        Ok(true) => "+OK\n".into(),
+        Ok(false) => "-ERR No such channel!\n".into(),
+        Err(_) => "-ERR the SIP thread did not answer\n".into(),
+    }
+}
+
+fn hupall(switch: &Arc<Switch>, args: &str) -> String {
+    let cause = if args.trim().is_empty() {
+        HangupCause::ManagerRequest
+    } else {
+        match HangupCause::parse(args) {
+            Some(cause) => cause,
+            None => return format!("-ERR unknown hangup cause '{}'\n", args.trim()),
+        }
+    };
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    if !switch.call_control(crate::sip::CallCommand::HangupAll {
+        cause,
+        tenant: None,
+        reply,
+    }) {
+        return "-ERR SIP is not running\n".into();
+    }
+    match answer.recv_timeout(CALL_CONTROL_WAIT) {
+        Ok(count) => format!("+OK hangup all channels with cause {cause} ({count} call(s))\n"),
+        Err(_) => "-ERR the SIP thread did not answer\n".into(),
+    }
 }
 
 /// How long to let the event dispatcher catch up in tests of `sendevent`.

@@ -11,7 +11,7 @@
 
 use super::b2bua::B2bua;
 use super::outbound::Outbound;
-use super::{Inbound, Origin, Transport};
+use super::{CallCommand, Inbound, Origin, Transport};
 use crate::registrar::RegisterOutcome;
 use crate::switch::Switch;
 use crossbeam_channel::Receiver;
@@ -75,6 +75,22 @@ impl Dispatcher {
                             self.b2bua
                                 .on_response(&mut self.transactions, key, response);
                         }
+                    }
+                },
+                Ok(Inbound::Command(command)) => match command {
+                    CallCommand::Kill { uuid, cause, reply } => {
+                        let found = self.b2bua.kill(&mut self.transactions, &uuid, cause);
+                        let _ = reply.send(found);
+                    }
+                    CallCommand::HangupAll {
+                        cause,
+                        tenant,
+                        reply,
+                    } => {
+                        let count =
+                            self.b2bua
+                                .kill_all(&mut self.transactions, cause, tenant.as_deref());
+                        let _ = reply.send(count);
                     }
                 },
                 Ok(Inbound::CloseConnection { id, last_words }) => {

@@ -12,6 +12,7 @@ mod outbound;
 mod tcp;
 mod udp;
 
+use crate::channel::cause::HangupCause;
 use crate::switch::Switch;
 use outbound::Outbound;
 use std::net::SocketAddr;
@@ -66,6 +67,31 @@ pub enum Inbound {
         /// A final response, if the stream ended in a framing error.
         last_words: Option<Vec<u8>>,
     },
+    /// Call control from the API (`uuid_kill`, `hupall`).
+    Command(CallCommand),
+}
+
+/// Call control the API asks of the SIP thread, with where to answer.
+#[derive(Debug)]
+pub enum CallCommand {
+    /// Hang up the call that leg `uuid` belongs to.
+    Kill {
+        /// The leg.
+        uuid: String,
+        /// The cause.
+        cause: HangupCause,
+        /// Whether such a leg existed.
+        reply: crossbeam_channel::Sender<bool>,
+    },
+    /// Hang up every call (of one tenant, when given).
+    HangupAll {
+        /// The cause.
+        cause: HangupCause,
+        /// Only this tenant's calls.
+        tenant: Option<String>,
+        /// How many calls were hung up.
+        reply: crossbeam_channel::Sender<usize>,
+    },
 }
 
 /// Size limits for SIP messages on every transport.
@@ -94,6 +120,7 @@ pub async fn start(switch: Arc<Switch>, address: SocketAddr) -> Result<SipEdge, 
     let udp = Arc::new(udp);
     let outbound = Arc::new(Outbound::new(Arc::clone(&udp)));
     let (inbound_tx, inbound_rx) = crossbeam_channel::bounded(65_536);
+    switch.set_call_control(inbound_tx.clone());
     tokio::spawn(udp::receive(
         Arc::clone(&udp),
         inbound_tx.clone(),

@@ -1116,6 +1116,79 @@ impl B2bua {
         let _ = layer.respond(&relay.server_key, answer, Instant::now());
     }
 
+    /// Hangs up the call leg `uuid` belongs to: BYE on both sides of an
+    /// answered call, or cancel an unanswered one. False when no live call
+    /// has such a leg.
+    pub fn kill(&mut self, layer: &mut TransactionLayer, uuid: &str, cause: HangupCause) -> bool {
+        let found = self.calls.iter().find_map(|(id, call)| {
+            let matches = call.a.channel.id().as_str().eq_ignore_ascii_case(uuid)
+                || call
+                    .forks
+                    .iter()
+                    .any(|f| f.channel.id().as_str().eq_ignore_ascii_case(uuid));
+            matches.then_some(*id)
+        });
+        match found {
+            Some(call_id) => {
+                self.end_call(layer, call_id, cause);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Hangs up every call, or every call of `tenant`; returns how many.
+    pub fn kill_all(
+        &mut self,
+        layer: &mut TransactionLayer,
+        cause: HangupCause,
+        tenant: Option<&str>,
+    ) -> usize {
+        let ids: Vec<u64> = self
+            .calls
+            .iter()
+            .filter(|(_, call)| tenant.is_none_or(|t| call.a.channel.tenant() == t))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &ids {
+            self.end_call(layer, *id, cause);
+        }
+        ids.len()
+    }
+
+    fn end_call(&mut self, layer: &mut TransactionLayer, call_id: u64, cause: HangupCause) {
+        let Some(call) = self.calls.get(&call_id) else {
+            return;
+        };
+        if call.winner.is_none() {
+            let status = cause.sip_status();
+            self.abandon(
+                layer,
+                call_id,
+                cause,
+                (status, reason_phrase(status).to_owned()),
+            );
+            return;
+        }
+        let a_dialog = call.a.dialog.clone();
+        let winner = call.winner.and_then(|i| call.forks.get(i));
+        let b_dialog = winner.and_then(|f| f.dialog.clone());
+        let channels: Vec<Arc<ChannelHandle>> = std::iter::once(Arc::clone(&call.a.channel))
+            .chain(winner.map(|f| Arc::clone(&f.channel)))
+            .collect();
+        for dialog in [a_dialog, b_dialog].into_iter().flatten() {
+            self.send_bye(layer, &dialog);
+        }
+        for channel in channels {
+            channel.hangup(&self.switch.bus, cause, None);
+            self.finish(&channel);
+        }
+        if let Some(call) = self.calls.get_mut(&call_id) {
+            call.a.finished = true;
+        }
+        self.forget(call_id);
+    }
+
     /// One side of an answered call sent BYE: BYE the other side and end
     /// both legs.
     fn hang_up_bridged(&mut self, layer: &mut TransactionLayer, call_id: u64, from: &DialogId) {
