@@ -55,6 +55,26 @@ fn switch_with_users() -> Switch {
     switch
 }
 
+/// Registers 1002 from a free port with SIPp, then runs SIPp there as the
+/// callee: `tests/sipp/<scenario>`, or the built-in `uas` when `None`.
+fn registered_callee(
+    switch: &Switch,
+    dir: &TempDir,
+    scenario: Option<&str>,
+) -> std::thread::JoinHandle<switchyard_e2e::CommandOutput> {
+    let port = free_tcp_port();
+    register(switch, dir, "1002", "pw2", port);
+    let file = scenario.map(|name| sipp::scenario(name).display().to_string());
+    let args: Vec<&str> = match &file {
+        Some(file) => vec!["-sf", file],
+        None => vec!["-sn", "uas"],
+    };
+    let callee = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
+    // Let the callee bind its port before the call is placed.
+    std::thread::sleep(Duration::from_millis(300));
+    callee
+}
+
 /// Registers `extension` from `port` with SIPp.
 fn register(switch: &Switch, dir: &TempDir, extension: &str, password: &str, port: u16) {
     let users = dir.path().join(format!("reg-{extension}.csv"));
@@ -126,19 +146,10 @@ fn cdrs(switch: &Switch) -> Vec<String> {
 fn a_registered_user_calls_another_and_the_caller_hangs_up() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-basic");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
     let mut esl = switch.esl();
     esl.subscribe("plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE")
         .expect("subscribe");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sn", "uas"],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300)); // let the callee bind its port
+    let callee = registered_callee(&switch, &dir, None);
     let caller = call(&switch, &dir, "1002", &[]);
     assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
     let callee = callee.join().expect("callee thread");
@@ -203,17 +214,7 @@ fn a_registered_user_calls_another_and_the_caller_hangs_up() {
 fn busy_unregistered_and_unknown_callees_reach_the_caller() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-fail");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
-    let busy_scenario = sipp::scenario("uas_busy.xml");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sf", &busy_scenario.display().to_string()],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, Some("uas_busy.xml"));
     let expect = |callee: &str, status: u16| {
         // The scenario waits for a 200 that never comes: stop it early.
         let out = call(&switch, &dir, callee, &["-timeout", "3s"]);
@@ -265,17 +266,7 @@ fn busy_unregistered_and_unknown_callees_reach_the_caller() {
 fn the_callee_hangs_up_and_the_caller_gets_the_bye() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-callee-bye");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
-    let scenario = sipp::scenario("uas_answer_then_bye.xml");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sf", &scenario.display().to_string()],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, Some("uas_answer_then_bye.xml"));
     let caller = call_with(
         &switch,
         &dir,
@@ -300,17 +291,7 @@ fn the_callee_hangs_up_and_the_caller_gets_the_bye() {
 fn a_cancel_before_answer_reaches_the_callee() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-cancel");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
-    let scenario = sipp::scenario("uas_ring_until_cancel.xml");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sf", &scenario.display().to_string()],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, Some("uas_ring_until_cancel.xml"));
     let caller = call_with(&switch, &dir, "1002", "call_auth_uac_cancel.xml", &[]);
     assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
     let callee = callee.join().expect("callee thread");
@@ -331,17 +312,7 @@ fn a_cancel_before_answer_reaches_the_callee() {
 fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-timeout");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
-    let scenario = sipp::scenario("uas_ring_until_cancel.xml");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sf", &scenario.display().to_string()],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, Some("uas_ring_until_cancel.xml"));
     // 91002 rings 1002 with call_timeout=2 (see DIALPLAN); the caller
     // scenario waits for a 200 that never comes, so it is stopped at 8 s.
     let _ = call(&switch, &dir, "91002", &["-timeout", "8s"]);
@@ -363,17 +334,7 @@ fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
 fn info_and_a_hold_re_invite_cross_the_bridge() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-relay");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
-    let scenario = sipp::scenario("uas_relay.xml");
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sf", &scenario.display().to_string()],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, Some("uas_relay.xml"));
     // The caller checks the callee's a=recvonly came back; the callee checks
     // the DTMF body and a=sendonly arrived (check_it: a miss fails the call).
     let caller = call_with(&switch, &dir, "1002", "call_auth_uac_relay.xml", &[]);
@@ -386,22 +347,13 @@ fn info_and_a_hold_re_invite_cross_the_bridge() {
 fn uuid_kill_hangs_up_both_sides_of_an_answered_call() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-kill");
-    let callee_port = free_tcp_port();
-    register(&switch, &dir, "1002", "pw2", callee_port);
     assert_eq!(
         switch
             .cli_x("uuid_kill 00000000-0000-0000-0000-000000000000")
             .text(),
         "-ERR No such channel!"
     );
-    let callee = sipp::spawn_callee(
-        dir.path(),
-        callee_port,
-        &["-sn", "uas"],
-        1,
-        Duration::from_secs(40),
-    );
-    std::thread::sleep(Duration::from_millis(300));
+    let callee = registered_callee(&switch, &dir, None);
     // This caller waits for a BYE from the switch instead of hanging up.
     let caller = {
         let users = dir.path().join("call.csv");

@@ -1,6 +1,6 @@
 //! The core's own API commands.
 
-use super::{ApiHandler, split_command};
+use super::{ApiHandler, split_command, table};
 use crate::channel::cause::HangupCause;
 use crate::config::Config;
 use crate::event::Event;
@@ -155,42 +155,6 @@ fn help(switch: &Arc<Switch>, _args: &str) -> String {
         let _ = writeln!(out, "{:<12} {}", entry.name, entry.description);
         let _ = writeln!(out, "{:<12} usage: {}", "", entry.syntax);
     }
-    out
-}
-
-/// Rows of a `show` table, printed as FreeSWITCH does: CSV with a header
-/// line, a blank line and `N total.`, or JSON with `as json`.
-fn table(columns: &[&str], rows: Vec<Vec<String>>, json: bool) -> String {
-    if json {
-        let rows: Vec<serde_json::Value> = rows
-            .into_iter()
-            .map(|row| {
-                serde_json::Value::Object(
-                    columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
-                        .collect(),
-                )
-            })
-            .collect();
-        return format!(
-            "{}\n",
-            serde_json::json!({ "row_count": rows.len(), "rows": rows })
-        );
-    }
-    let mut out = columns.join(",");
-    out.push('\n');
-    let count = rows.len();
-    for row in rows {
-        let cells: Vec<String> = row
-            .into_iter()
-            .map(|c| c.replace([',', '\n'], " "))
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    let _ = write!(out, "\n{count} total.\n");
     out
 }
 

@@ -6,6 +6,7 @@ pub mod commands;
 
 use crate::registry::Registry;
 use crate::switch::Switch;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// What an API command runs: given the switch and the arguments after the
@@ -34,6 +35,42 @@ pub fn execute(switch: &Arc<Switch>, line: &str) -> String {
         Some(entry) => (entry.handler)(switch, args),
         None => format!("-ERR {name} Command not found!\n"),
     }
+}
+
+/// Rows of a `show` table, printed as FreeSWITCH does: CSV with a header
+/// line, a blank line and `N total.`, or JSON with `as json`.
+pub fn table(columns: &[&str], rows: Vec<Vec<String>>, json: bool) -> String {
+    if json {
+        let rows: Vec<serde_json::Value> = rows
+            .into_iter()
+            .map(|row| {
+                serde_json::Value::Object(
+                    columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
+                        .collect(),
+                )
+            })
+            .collect();
+        return format!(
+            "{}\n",
+            serde_json::json!({ "row_count": rows.len(), "rows": rows })
+        );
+    }
+    let mut out = columns.join(",");
+    out.push('\n');
+    let count = rows.len();
+    for row in rows {
+        let cells: Vec<String> = row
+            .into_iter()
+            .map(|c| c.replace([',', '\n', '\r'], " "))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    let _ = write!(out, "\n{count} total.\n");
+    out
 }
 
 /// Whether a reply reports failure (`-ERR` or `-USAGE`), as `switchyard cli

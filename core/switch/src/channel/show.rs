@@ -22,8 +22,8 @@
 //! cross-tenant route reveals nothing of the other side.
 
 use super::{Channel, epoch_micros, local_stamp};
+use crate::api::table;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// Columns of `show channels`.
 pub const CHANNEL_COLUMNS: [&str; 23] = [
@@ -243,41 +243,6 @@ fn created_epoch(c: &Channel) -> String {
 
 fn var(c: &Channel, name: &str) -> String {
     c.variable(name).unwrap_or_default().to_owned()
-}
-
-/// CSV (commas and line breaks inside a cell become spaces) or JSON.
-fn table(columns: &[&str], rows: Vec<Vec<String>>, json: bool) -> String {
-    if json {
-        let rows: Vec<serde_json::Value> = rows
-            .into_iter()
-            .map(|row| {
-                serde_json::Value::Object(
-                    columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
-                        .collect(),
-                )
-            })
-            .collect();
-        return format!(
-            "{}\n",
-            serde_json::json!({ "row_count": rows.len(), "rows": rows })
-        );
-    }
-    let mut out = columns.join(",");
-    out.push('\n');
-    let count = rows.len();
-    for row in rows {
-        let cells: Vec<String> = row
-            .into_iter()
-            .map(|c| c.replace([',', '\n', '\r'], " "))
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    let _ = write!(out, "\n{count} total.\n");
-    out
 }
 
 #[cfg(test)]

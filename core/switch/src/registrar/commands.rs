@@ -6,9 +6,9 @@
 //! [`show_registrations`] and [`show_bans`].
 
 use super::bindings::{self, Binding};
+use crate::api::table;
 use crate::bans::Ban;
 use crate::switch::Switch;
-use std::fmt::Write as _;
 use std::time::{Instant, SystemTime};
 
 /// Columns of `show registrations`.
@@ -72,41 +72,6 @@ pub fn bans_table(bans: &[Ban], json: bool) -> String {
         })
         .collect();
     table(&BAN_COLUMNS, rows, json)
-}
-
-/// CSV (commas and line breaks inside a cell become spaces) or JSON.
-fn table(columns: &[&str], rows: Vec<Vec<String>>, json: bool) -> String {
-    if json {
-        let rows: Vec<serde_json::Value> = rows
-            .into_iter()
-            .map(|row| {
-                serde_json::Value::Object(
-                    columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
-                        .collect(),
-                )
-            })
-            .collect();
-        return format!(
-            "{}\n",
-            serde_json::json!({ "row_count": rows.len(), "rows": rows })
-        );
-    }
-    let mut out = columns.join(",");
-    out.push('\n');
-    let count = rows.len();
-    for row in rows {
-        let cells: Vec<String> = row
-            .into_iter()
-            .map(|c| c.replace([',', '\n', '\r'], " "))
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    let _ = write!(out, "\n{count} total.\n");
-    out
 }
 
 #[cfg(test)]
