@@ -70,8 +70,15 @@ fn registered_callee(
         None => vec!["-sn", "uas"],
     };
     let callee = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
-    // Let the callee bind its port before the call is placed.
-    std::thread::sleep(Duration::from_millis(300));
+    // Place the call only once the callee listens: its UDP port is taken.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the callee SIPp never bound port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     callee
 }
 
