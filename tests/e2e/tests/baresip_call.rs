@@ -87,7 +87,19 @@ fn baresip_calls_baresip_and_audio_flows_both_ways() {
 
     let dialled = a.command("dial", "sip:1002@acme.test");
     assert!(dialled.contains("\"ok\":true"), "dial: {dialled}");
-    // Let the three tones play out (3 s) with margin, then hang up.
+    // Wait until the call is up (a recording appears at the callee), then
+    // let the three tones play out (3 s) with margin, then hang up.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while b.received_recording().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the call was never established\n{}\n{}\n{}",
+            a.log(),
+            b.log(),
+            switch.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     std::thread::sleep(Duration::from_secs(5));
     let _ = a.command("hangup", "");
     std::thread::sleep(Duration::from_millis(500));
