@@ -82,6 +82,18 @@ fn registered_callee(
     callee
 }
 
+/// Asserts that the caller's and the callee's SIPp both followed their
+/// scenarios to the end (exit 0).
+fn both_completed(
+    switch: &Switch,
+    caller: &switchyard_e2e::CommandOutput,
+    callee: std::thread::JoinHandle<switchyard_e2e::CommandOutput>,
+) {
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee thread");
+    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+}
+
 /// Registers `extension` from `port` with SIPp.
 fn register(switch: &Switch, dir: &TempDir, extension: &str, password: &str, port: u16) {
     let users = dir.path().join(format!("reg-{extension}.csv"));
@@ -158,9 +170,7 @@ fn a_registered_user_calls_another_and_the_caller_hangs_up() {
         .expect("subscribe");
     let callee = registered_callee(&switch, &dir, None);
     let caller = call(&switch, &dir, "1002", &[]);
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
-    let callee = callee.join().expect("callee thread");
-    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    both_completed(&switch, &caller, callee);
     let rows = cdrs(&switch);
     assert_eq!(
         rows,
@@ -281,9 +291,7 @@ fn the_callee_hangs_up_and_the_caller_gets_the_bye() {
         "call_auth_uac_callee_hangs_up.xml",
         &[],
     );
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
-    let callee = callee.join().expect("callee thread");
-    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    both_completed(&switch, &caller, callee);
     let rows = cdrs(&switch);
     assert_eq!(
         rows,
@@ -300,9 +308,7 @@ fn a_cancel_before_answer_reaches_the_callee() {
     let dir = TempDir::new("call-cancel");
     let callee = registered_callee(&switch, &dir, Some("uas_ring_until_cancel.xml"));
     let caller = call_with(&switch, &dir, "1002", "call_auth_uac_cancel.xml", &[]);
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
-    let callee = callee.join().expect("callee thread");
-    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    both_completed(&switch, &caller, callee);
     let rows = cdrs(&switch);
     assert!(
         rows.contains(&"inbound|1002|ORIGINATOR_CANCEL|487|0|acme.test".to_owned()),
@@ -345,9 +351,7 @@ fn info_and_a_hold_re_invite_cross_the_bridge() {
     // The caller checks the callee's a=recvonly came back; the callee checks
     // the DTMF body and a=sendonly arrived (check_it: a miss fails the call).
     let caller = call_with(&switch, &dir, "1002", "call_auth_uac_relay.xml", &[]);
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
-    let callee = callee.join().expect("callee thread");
-    assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
+    both_completed(&switch, &caller, callee);
 }
 
 #[test]

@@ -174,48 +174,34 @@ pub fn calls_table(
     table(&CALL_COLUMNS, rows, json)
 }
 
-fn call_row(a: &Channel, b: Option<&Channel>, hostname: &str) -> Vec<String> {
-    let p = a.profile();
-    let mut row = vec![
-        a.id().to_string(),
-        a.direction().as_str().to_owned(),
-        local_stamp(a.times().created),
-        created_epoch(a),
-        a.name().to_owned(),
-        a.state().name().to_owned(),
+/// The columns `show calls` has for each leg.
+fn leg_cells(c: &Channel) -> [String; 15] {
+    let p = c.profile();
+    [
+        c.id().to_string(),
+        c.direction().as_str().to_owned(),
+        local_stamp(c.times().created),
+        created_epoch(c),
+        c.name().to_owned(),
+        c.state().name().to_owned(),
         p.caller_id_name.clone(),
         p.caller_id_number.clone(),
         p.network_addr.clone(),
         p.destination_number.clone(),
-        var(a, "presence_id"),
-        var(a, "accountcode"),
-        a.call_state().name().to_owned(),
+        var(c, "presence_id"),
+        var(c, "accountcode"),
+        c.call_state().name().to_owned(),
         p.callee_id_name.clone(),
         p.callee_id_number.clone(),
-        a.call_uuid().to_string(),
-        hostname.to_owned(),
-    ];
+    ]
+}
+
+fn call_row(a: &Channel, b: Option<&Channel>, hostname: &str) -> Vec<String> {
+    let mut row = leg_cells(a).to_vec();
+    row.push(a.call_uuid().to_string());
+    row.push(hostname.to_owned());
     match b {
-        Some(b) => {
-            let q = b.profile();
-            row.extend([
-                b.id().to_string(),
-                b.direction().as_str().to_owned(),
-                local_stamp(b.times().created),
-                created_epoch(b),
-                b.name().to_owned(),
-                b.state().name().to_owned(),
-                q.caller_id_name.clone(),
-                q.caller_id_number.clone(),
-                q.network_addr.clone(),
-                q.destination_number.clone(),
-                var(b, "presence_id"),
-                var(b, "accountcode"),
-                b.call_state().name().to_owned(),
-                q.callee_id_name.clone(),
-                q.callee_id_number.clone(),
-            ]);
-        }
+        Some(b) => row.extend(leg_cells(b)),
         None => row.extend(std::iter::repeat_n(String::new(), 15)),
     }
     let bridged = a

@@ -19,7 +19,7 @@ use crate::dialplan::{self, HuntRequest};
 use crate::registrar::CallerAuth;
 use crate::switch::Switch;
 use dialstring::Endpoint;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -101,10 +101,16 @@ pub struct B2bua {
 impl B2bua {
     /// A B2BUA whose own address (Via, Contact) is `local`.
     pub fn new(switch: Arc<Switch>, outbound: Arc<Outbound>, local: SocketAddr) -> B2bua {
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id());
+        // Tags and Call-IDs must not repeat across restarts: seed from the OS;
+        // the clock is only the fallback when the OS has no entropy to give.
+        let branches = BranchGenerator::from_os_entropy().unwrap_or_else(|_| {
+            BranchGenerator::new(
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64)
+                    ^ u64::from(std::process::id()),
+            )
+        });
         B2bua {
             switch,
             outbound,
@@ -114,7 +120,7 @@ impl B2bua {
             by_client: HashMap::new(),
             by_dialog: HashMap::new(),
             dialogs: DialogSet::new(),
-            branches: BranchGenerator::new(seed),
+            branches,
             next_call: 1,
         }
     }
@@ -298,12 +304,8 @@ impl B2bua {
         profile.ani = cid_number.to_owned();
         profile.uuid = channel.id().as_str().to_owned();
         profile.network_addr = channel.with(|c| c.profile().network_addr.clone());
-        let variables: BTreeMap<String, String> = channel.with(|c| {
-            c.variables()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        });
+        // The channel is read in place: no copy of its variables.
+        let variables = dialplan::VariablesFn(|name: &str| channel.variable(name));
         let plan = self.switch.dialplan();
         let hunt = plan.hunt(HuntRequest::new(
             &profile,
@@ -328,13 +330,7 @@ impl B2bua {
             }
         }
         for action in &hunt.actions {
-            let vars: BTreeMap<String, String> = channel.with(|c| {
-                c.variables()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            });
-            let data = dialplan::expand(&action.data, &vars);
+            let data = dialplan::expand(&action.data, &variables);
             channel.set_application(Some((&action.application, &data)));
             match action.application.as_str() {
                 "set" | "export" => {
