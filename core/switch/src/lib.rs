@@ -16,6 +16,7 @@ pub mod dialplan;
 pub mod directory;
 pub mod esl;
 pub mod event;
+pub mod gateway;
 pub mod logging;
 pub mod modules;
 pub mod registrar;

@@ -86,6 +86,38 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX cdrs_by_domain_end ON cdrs (domain COLLATE NOCASE, end_stamp);
     CREATE INDEX cdrs_by_end ON cdrs (end_stamp);",
+    // 5: gateways (trunks) and DIDs (crate::gateway). A gateway's password
+    // is kept as given, unlike a user's: the realm of the provider's
+    // challenge is not known in advance, so no HA1 can be computed. It is
+    // never printed. A gateway with a tenant is private to it (NULL: shared
+    // by all tenants); a DID puts calls for its number in its tenant and
+    // dialplan context, from any gateway or (`gateway`) only from one.
+    "CREATE TABLE gateways (
+        name              TEXT PRIMARY KEY NOT NULL,
+        proxy             TEXT NOT NULL,
+        transport         TEXT NOT NULL DEFAULT 'udp' CHECK (transport IN ('udp', 'tcp')),
+        username          TEXT,
+        password          TEXT,
+        realm             TEXT,
+        from_domain       TEXT,
+        register          INTEGER NOT NULL DEFAULT 0 CHECK (register IN (0, 1)),
+        expires           INTEGER NOT NULL DEFAULT 3600 CHECK (expires BETWEEN 60 AND 86400),
+        retry_seconds     INTEGER NOT NULL DEFAULT 30 CHECK (retry_seconds BETWEEN 5 AND 3600),
+        caller_id_in_from INTEGER NOT NULL DEFAULT 0 CHECK (caller_id_in_from IN (0, 1)),
+        tenant            TEXT REFERENCES tenants (domain) ON DELETE CASCADE,
+        created_at        TEXT NOT NULL,
+        CHECK (register = 0 OR (username IS NOT NULL AND password IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX gateways_by_tenant ON gateways (tenant);
+    CREATE TABLE dids (
+        number     TEXT PRIMARY KEY NOT NULL,
+        domain     TEXT NOT NULL REFERENCES tenants (domain) ON DELETE CASCADE,
+        context    TEXT NOT NULL,
+        gateway    TEXT REFERENCES gateways (name) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX dids_by_domain ON dids (domain);
+    CREATE INDEX dids_by_gateway ON dids (gateway);",
 ];
 
 /// Why the store could not be opened or used.

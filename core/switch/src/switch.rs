@@ -93,6 +93,9 @@ pub struct Switch {
     pub bans: crate::bans::BanList,
     /// The live call legs.
     pub channels: crate::channel::ChannelRegistry,
+    /// Gateway registration states, and the change counter with which the
+    /// `gateway` commands tell the registration engine (on the SIP thread).
+    pub gateways: Arc<crate::gateway::GatewayStates>,
     call_control: std::sync::OnceLock<crossbeam_channel::Sender<crate::sip::Inbound>>,
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
@@ -139,6 +142,7 @@ impl Switch {
             registrar,
             bans: crate::bans::BanList::new(),
             channels: crate::channel::ChannelRegistry::new(),
+            gateways: Arc::new(crate::gateway::GatewayStates::new()),
             call_control: std::sync::OnceLock::new(),
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
@@ -150,6 +154,8 @@ impl Switch {
         commands::register_all(&switch).expect("core command names are valid and unique");
         crate::directory::commands::register_all(&switch)
             .expect("directory command names are valid and unique");
+        crate::gateway::commands::register_all(&switch)
+            .expect("gateway command names are valid and unique");
         switch
     }
 

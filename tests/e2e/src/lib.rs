@@ -16,6 +16,7 @@ pub mod audio;
 pub mod baresip;
 pub mod binary;
 pub mod c_module;
+pub mod calls;
 pub mod esl;
 pub mod esl_event;
 pub mod esl_frame;

@@ -6,12 +6,9 @@
 //! read with Python's sqlite3 (another tool than the switch).
 
 use std::fs;
-use std::process::Command;
 use std::time::Duration;
 
-use switchyard_e2e::ports::free_tcp_port;
-use switchyard_e2e::process::run_bounded;
-use switchyard_e2e::{Switch, SwitchOptions, TempDir, sipp};
+use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
 
 const MD5_ONLY: &str = "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings></switchyard>";
 
@@ -21,6 +18,30 @@ const DIALPLAN: &str = r#"<include>
       <condition field="destination_number" expression="^9(10\d\d)$">
         <action application="set" data="call_timeout=2"/>
         <action application="bridge" data="user/$1@${domain_name}"/>
+      </condition>
+    </extension>
+    <extension name="limited">
+      <condition field="destination_number" expression="^8(10\d\d)$">
+        <action application="limit" data="hash ${domain_name} desk 1 over-limit"/>
+        <action application="set" data="call_timeout=2"/>
+        <action application="bridge" data="user/$1@${domain_name}"/>
+      </condition>
+    </extension>
+    <extension name="over-limit">
+      <condition field="destination_number" expression="^over-limit$">
+        <action application="respond" data="503 Over Limit"/>
+      </condition>
+    </extension>
+    <extension name="hunt-on-timeout">
+      <condition field="destination_number" expression="^7(10\d\d)$">
+        <action application="bridge" data="{call_timeout=2}user/$1@${domain_name}|user/1003@${domain_name}"/>
+      </condition>
+    </extension>
+    <extension name="fail-over">
+      <condition field="destination_number" expression="^6(10\d\d)$">
+        <action application="set" data="continue_on_fail=USER_BUSY,UNALLOCATED_NUMBER"/>
+        <action application="bridge" data="user/1099|user/$1@${domain_name}"/>
+        <action application="transfer" data="1003 XML acme.test"/>
       </condition>
     </extension>
     <extension name="local">
@@ -62,24 +83,7 @@ fn registered_callee(
     dir: &TempDir,
     scenario: Option<&str>,
 ) -> std::thread::JoinHandle<switchyard_e2e::CommandOutput> {
-    let port = free_tcp_port();
-    register(switch, dir, "1002", "pw2", port);
-    let file = scenario.map(|name| sipp::scenario(name).display().to_string());
-    let args: Vec<&str> = match &file {
-        Some(file) => vec!["-sf", file],
-        None => vec!["-sn", "uas"],
-    };
-    let callee = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
-    // Place the call only once the callee listens: its UDP port is taken.
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the callee SIPp never bound port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    callee
+    calls::registered_callee(switch, dir, ("1002", "pw2", "acme.test"), scenario)
 }
 
 /// Asserts that the caller's and the callee's SIPp both followed their
@@ -92,25 +96,6 @@ fn both_completed(
     assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
     let callee = callee.join().expect("callee thread");
     assert_eq!(callee.code(), Some(0), "callee: {callee}\n{}", switch.log());
-}
-
-/// Registers `extension` from `port` with SIPp.
-fn register(switch: &Switch, dir: &TempDir, extension: &str, password: &str, port: u16) {
-    let users = dir.path().join(format!("reg-{extension}.csv"));
-    fs::write(&users, format!("SEQUENTIAL\n{extension};acme.test\n")).expect("csv");
-    let mut command = Command::new("sipp");
-    command
-        .arg(format!("127.0.0.1:{}", switch.sip_port()))
-        .arg("-sf")
-        .arg(sipp::scenario("register_digest.xml"))
-        .args(["-inf", &users.display().to_string()])
-        .args(["-au", extension, "-ap", password, "-auth_uri", "acme.test"])
-        .args(["-m", "1", "-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-ci", "127.0.0.1", "-cp", &free_tcp_port().to_string()])
-        .args(["-timeout", "15s", "-timeout_error", "-nd"])
-        .current_dir(dir.path());
-    let out = run_bounded(&mut command, Duration::from_secs(30));
-    assert_eq!(out.code(), Some(0), "registering {extension}: {out}");
 }
 
 /// 1001 calls `callee` with the scenario `tests/sipp/call_auth_uac.xml`;
@@ -132,33 +117,42 @@ fn call_with(
     scenario: &str,
     extra: &[&str],
 ) -> switchyard_e2e::CommandOutput {
-    let auth_uri = format!("{callee}@acme.test");
-    let users = dir.path().join("call.csv");
-    fs::write(&users, format!("SEQUENTIAL\n1001;{callee};acme.test\n")).expect("csv");
-    sipp::run(
-        dir.path(),
-        switch.sip_port(),
-        &sipp::scenario(scenario),
-        1,
-        &[
-            &["-inf", &users.display().to_string()],
-            &["-au", "1001", "-ap", "s3cret", "-auth_uri", &auth_uri][..],
-            extra,
-        ]
-        .concat(),
+    calls::call(
+        switch,
+        dir,
+        ("1001", "s3cret", "acme.test"),
+        callee,
+        scenario,
+        extra,
     )
 }
 
-/// CDR rows `(direction, destination, hangup_cause, sip_hangup_code, bridged)`.
+/// Waits until `count` channels are answered (`show channels`); returns
+/// the rows as JSON.
+fn wait_answered(switch: &Switch, count: usize) -> Vec<serde_json::Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let listed: serde_json::Value =
+            serde_json::from_str(&switch.cli_x("show channels as json").stdout).expect("json");
+        let rows = listed["rows"].as_array().cloned().unwrap_or_default();
+        if rows.iter().filter(|r| r["callstate"] == "ACTIVE").count() >= count {
+            return rows;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} answered channels never showed: {listed}\n{}",
+            switch.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// CDR rows `(direction, destination, hangup_cause, sip_hangup_code, bridged, domain)`.
 fn cdrs(switch: &Switch) -> Vec<String> {
-    let db = switch.data_dir().join("switchyard.db");
-    let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor r in c.execute('select direction,destination_number,hangup_cause,sip_hangup_code,bridged,domain from cdrs order by direction'): print('|'.join(map(str,r)))";
-    let out = run_bounded(
-        Command::new("python3").args(["-c", script]).arg(&db),
-        Duration::from_secs(30),
-    );
-    assert_eq!(out.code(), Some(0), "{out}");
-    out.stdout.lines().map(str::to_owned).collect()
+    calls::cdrs(
+        switch,
+        "direction,destination_number,hangup_cause,sip_hangup_code,bridged,domain",
+    )
 }
 
 #[test]
@@ -235,26 +229,12 @@ fn busy_unregistered_and_unknown_callees_reach_the_caller() {
     let expect = |callee: &str, status: u16| {
         // The scenario waits for a 200 that never comes: stop it early.
         let out = call(&switch, &dir, callee, &["-timeout", "3s"]);
-        let errors = fs::read_dir(dir.path())
-            .expect("dir")
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
-            .map(|e| fs::read_to_string(e.path()).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let unexpected = calls::unexpected_messages(&dir);
         assert!(
-            errors.contains(&format!("SIP/2.0 {status} ")),
-            "calling {callee}: expected {status}: {out}\n{errors}\n{}",
+            unexpected.contains(&format!("SIP/2.0 {status} ")),
+            "calling {callee}: expected {status}: {out}\n{unexpected}\n{}",
             switch.log()
         );
-        for entry in fs::read_dir(dir.path())
-            .expect("dir")
-            .filter_map(Result::ok)
-        {
-            if entry.file_name().to_string_lossy().ends_with("_errors.log") {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
     };
     expect("1002", 486);
     assert_eq!(callee.join().expect("callee").code(), Some(0));
@@ -436,5 +416,168 @@ fn uuid_kill_hangs_up_both_sides_of_an_answered_call() {
     assert_eq!(
         switch.cli_x("hupall").text(),
         "+OK hangup all channels with cause MANAGER_REQUEST (0 call(s))"
+    );
+}
+
+/// 1003 registered from SIPp's built-in `uas` (answers, waits for BYE).
+fn answering_1003(
+    switch: &Switch,
+    dir: &TempDir,
+) -> std::thread::JoinHandle<switchyard_e2e::CommandOutput> {
+    calls::registered_callee(switch, dir, ("1003", "pw3", "acme.test"), None)
+}
+
+#[test]
+fn a_sequential_dial_string_rings_the_next_group_after_the_call_timeout() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-hunt");
+    // 71002: {call_timeout=2}user/1002|user/1003 (see DIALPLAN).
+    let ringing = registered_callee(&switch, &dir, Some("uas_ring_until_cancel.xml"));
+    let answering = answering_1003(&switch, &dir);
+    let caller = call(&switch, &dir, "71002", &[]);
+    both_completed(&switch, &caller, answering);
+    let ringing = ringing.join().expect("1002");
+    assert_eq!(ringing.code(), Some(0), "1002 got CANCEL: {ringing}");
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"outbound|1002|NO_ANSWER|487|0|acme.test".to_owned()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&"outbound|1003|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&"inbound|71002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn continue_on_fail_goes_on_with_the_dialplan_after_a_failed_bridge() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-continue");
+    // 61002: continue_on_fail=USER_BUSY,UNALLOCATED_NUMBER, bridge
+    // user/1099 (no such user) | user/1002 (busy), then transfer to 1003.
+    let busy = registered_callee(&switch, &dir, Some("uas_busy.xml"));
+    let answering = answering_1003(&switch, &dir);
+    let caller = call(&switch, &dir, "61002", &[]);
+    both_completed(&switch, &caller, answering);
+    assert_eq!(busy.join().expect("1002").code(), Some(0));
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"outbound|1002|USER_BUSY|486|0|acme.test".to_owned()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&"outbound|1003|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn calls_over_the_limit_get_the_configured_answer_until_a_slot_frees() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-limit");
+    let callee = registered_callee(&switch, &dir, None);
+    // The first call to 81002 takes the one slot and stays up.
+    let first = {
+        let switch_port = switch.sip_port();
+        let dir = dir.path().to_path_buf();
+        let users = dir.join("held.csv");
+        fs::write(&users, "SEQUENTIAL\n1001;81002;acme.test\n").expect("csv");
+        let scenario = sipp::scenario("call_auth_uac_callee_hangs_up.xml");
+        std::thread::spawn(move || {
+            sipp::run(
+                &dir,
+                switch_port,
+                &scenario,
+                1,
+                &[
+                    "-inf",
+                    &users.display().to_string(),
+                    "-au",
+                    "1001",
+                    "-ap",
+                    "s3cret",
+                    "-auth_uri",
+                    "81002@acme.test",
+                ],
+            )
+        })
+    };
+    wait_answered(&switch, 2);
+    // The second is over the limit: transferred to over-limit → 503.
+    let _ = call(&switch, &dir, "81002", &["-timeout", "3s"]);
+    let unexpected = calls::unexpected_messages(&dir);
+    assert!(
+        unexpected.contains("SIP/2.0 503 Over Limit"),
+        "{unexpected}\n{}",
+        switch.log()
+    );
+    // Ending the first call gives its slot back: the next call is let
+    // through to the bridge (1002's SIPp is gone: no answer, 480).
+    assert!(switch.cli_x("hupall").text().starts_with("+OK"));
+    let first = first.join().expect("first caller");
+    assert_eq!(first.code(), Some(0), "the held call got BYE: {first}");
+    assert_eq!(callee.join().expect("callee").code(), Some(0));
+    let _ = call(&switch, &dir, "81002", &["-timeout", "8s"]);
+    let unexpected = calls::unexpected_messages(&dir);
+    assert!(
+        unexpected.contains("SIP/2.0 480 ") && !unexpected.contains("Over Limit"),
+        "{unexpected}\n{}",
+        switch.log()
+    );
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"inbound|81002|NORMAL_TEMPORARY_FAILURE|503|0|acme.test".to_owned()),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn originate_calls_a_user_and_bridges_it_to_the_extension_dialled() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-originate");
+    assert!(
+        switch
+            .cli_x("originate user/1003@acme.test 1002")
+            .text()
+            .starts_with("-ERR USER_NOT_REGISTERED"),
+        "nobody registered yet"
+    );
+    assert!(
+        switch
+            .cli_x("originate iax/1002 1003")
+            .text()
+            .starts_with("-ERR INVALID_URL")
+    );
+    // 1002 answers first (its ACK must bring 1003's answer), then the
+    // dialplan routes 1003 for it.
+    let first = registered_callee(&switch, &dir, Some("uas_originated.xml"));
+    let second = answering_1003(&switch, &dir);
+    let out = switch.cli_x("originate user/1002@acme.test 1003 XML acme.test Desk 4000");
+    let text = out.text();
+    assert!(
+        text.starts_with("+OK ") && text.len() == 40,
+        "{out}\n{}",
+        switch.log()
+    );
+    wait_answered(&switch, 2);
+    assert!(switch.cli_x("hupall").text().starts_with("+OK"));
+    let first = first.join().expect("1002");
+    assert_eq!(first.code(), Some(0), "1002: {first}\n{}", switch.log());
+    let second = second.join().expect("1003");
+    assert_eq!(second.code(), Some(0), "1003: {second}\n{}", switch.log());
+    let rows = calls::cdrs(
+        &switch,
+        "direction,destination_number,caller_id_number,bridged,uuid",
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[0].starts_with("outbound|1002|4000|1|"), "{rows:?}");
+    assert!(rows[1].starts_with("outbound|1003|4000|1|"), "{rows:?}");
+    assert!(
+        rows[0].ends_with(&text[4..]),
+        "the uuid originate gave: {rows:?}"
     );
 }

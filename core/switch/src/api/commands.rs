@@ -78,6 +78,12 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         uuid_kill,
     ),
     ("hupall", "Hang up every call", "hupall [<cause>]", hupall),
+    (
+        "originate",
+        "Place a call and route it in the dialplan once answered",
+        super::originate::ORIGINATE_USAGE,
+        super::originate::originate,
+    ),
 ];
 
 /// Registers the core commands.
@@ -431,7 +437,7 @@ mod tests {
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some("name,description,syntax,ikey"));
         assert!(out.contains("\nstatus,"));
-        let total = COMMANDS.len() + 2; // and the directory's tenant and user
+        let total = COMMANDS.len() + 4; // and tenant, user, gateway, did
         assert!(out.ends_with(&format!("\n{total} total.\n")), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&super::super::execute(&switch, "show api as json")).unwrap();

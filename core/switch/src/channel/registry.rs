@@ -227,6 +227,21 @@ impl ChannelRegistry {
         Ok(handle)
     }
 
+    /// A channel that is not registered, counted or announced: a holder of
+    /// variables and caller profile for a call not yet placed (`originate`
+    /// keeps its settings here until a leg answers). It never fires events
+    /// and never has a CDR.
+    pub fn detached(&self, spec: NewChannel) -> ChannelHandle {
+        let channel = Channel::new(spec, (self.clock)());
+        ChannelHandle {
+            id: channel.id().clone(),
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            tenant: channel.tenant().to_owned(),
+            channel: Mutex::new(channel),
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
     /// The channel with this id (any spelling of the UUID), whatever its
     /// tenant: for the core and the admin.
     pub fn get(&self, id: &str) -> Option<Arc<ChannelHandle>> {

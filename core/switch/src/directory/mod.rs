@@ -159,6 +159,12 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
+/// Whether `domain` is a tenant of this switch.
+pub fn is_tenant(store: &Store, domain: &str) -> Result<bool, DirectoryError> {
+    let domain = domain.to_ascii_lowercase();
+    Ok(store.with_conn(|conn| tenant_exists(conn, &domain))?)
+}
+
 fn tenant_exists(conn: &rusqlite::Connection, domain: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM tenants WHERE domain = ?1")?
         .query_row([domain], |_| Ok(()))

@@ -12,17 +12,19 @@
 use super::b2bua::B2bua;
 use super::outbound::Outbound;
 use super::{CallCommand, Inbound, Origin, Transport};
+use crate::gateway::{GatewayTransport, LocalAddress, Outgoing, Registrations, RequestId};
 use crate::registrar::RegisterOutcome;
 use crate::switch::Switch;
 use crossbeam_channel::Receiver;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchyard_sip::message::{Message, Method, Request, Response};
 use switchyard_sip::transaction::{
-    Config, ConnectionId, Peer, RequestDisposition, ResponseDisposition, TransactionEvent,
-    TransactionKey, TransactionLayer,
+    ClientKey, Config, ConnectionId, Peer, RequestDisposition, ResponseDisposition,
+    TransactionEvent, TransactionKey, TransactionLayer,
 };
 
 /// The methods the switch answers (the `Allow` header).
@@ -41,16 +43,34 @@ pub struct Dispatcher {
     outbound: Arc<Outbound>,
     transactions: TransactionLayer,
     b2bua: B2bua,
+    /// Outbound registration of gateways (`None` when the OS gave no
+    /// randomness for its tags).
+    registrations: Option<Registrations>,
+    /// The REGISTERs in flight, by client transaction.
+    gateway_requests: HashMap<ClientKey, RequestId>,
+    /// The gateway generation last acted on.
+    gateway_generation: u64,
 }
 
 impl Dispatcher {
     /// A dispatcher sending through `outbound`.
     pub fn new(switch: Arc<Switch>, outbound: Arc<Outbound>, local: SocketAddr) -> Dispatcher {
+        let registrations =
+            match Registrations::new(Arc::clone(&switch.gateways), LocalAddress { addr: local }) {
+                Ok(registrations) => Some(registrations),
+                Err(e) => {
+                    tracing::error!("gateways will not register: no randomness for tags: {e}");
+                    None
+                }
+            };
         Dispatcher {
             b2bua: B2bua::new(Arc::clone(&switch), Arc::clone(&outbound), local),
             switch,
             outbound,
             transactions: TransactionLayer::new(Config::default()),
+            registrations,
+            gateway_requests: HashMap::new(),
+            gateway_generation: u64::MAX,
         }
     }
 
@@ -58,10 +78,16 @@ impl Dispatcher {
     pub fn run(mut self, inbound: Receiver<Inbound>) {
         let shutdown = self.switch.shutdown_signal();
         loop {
-            let deadline = match (self.transactions.poll_timeout(), self.b2bua.next_deadline()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let deadline = [
+                self.transactions.poll_timeout(),
+                self.b2bua.next_deadline(),
+                self.registrations
+                    .as_ref()
+                    .and_then(Registrations::next_deadline),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let wait = deadline.map_or(TICK, |deadline| {
                 deadline.saturating_duration_since(Instant::now()).min(TICK)
             });
@@ -69,15 +95,28 @@ impl Dispatcher {
                 Ok(Inbound::Message { message, origin }) => match message {
                     Message::Request(request) => self.on_request(request, origin),
                     Message::Response(response) => {
-                        if let ResponseDisposition::ToTu { key, response } =
-                            self.transactions.on_response(response, Instant::now())
-                        {
-                            self.b2bua
-                                .on_response(&mut self.transactions, key, response);
+                        match self.transactions.on_response(response, Instant::now()) {
+                            ResponseDisposition::ToTu { key, response }
+                                if self.gateway_requests.contains_key(&key) =>
+                            {
+                                self.on_register_response(&key, &response);
+                            }
+                            ResponseDisposition::ToTu { key, response } => {
+                                self.b2bua
+                                    .on_response(&mut self.transactions, key, response);
+                            }
+                            ResponseDisposition::Retransmitted2xx { key, .. } => {
+                                self.b2bua
+                                    .on_retransmitted_2xx(&mut self.transactions, &key);
+                            }
+                            _ => {}
                         }
                     }
                 },
                 Ok(Inbound::Command(command)) => match command {
+                    CallCommand::Originate(request) => {
+                        self.b2bua.originate(&mut self.transactions, request);
+                    }
                     CallCommand::Kill { uuid, cause, reply } => {
                         let found = self.b2bua.kill(&mut self.transactions, &uuid, cause);
                         let _ = reply.send(found);
@@ -111,7 +150,72 @@ impl Dispatcher {
             let now = Instant::now();
             self.transactions.handle_timeout(now);
             self.b2bua.on_tick(&mut self.transactions, now);
+            self.register_gateways(now);
             self.flush();
+        }
+    }
+
+    /// Sends the gateway REGISTERs that are due (or that a change to the
+    /// gateways calls for).
+    fn register_gateways(&mut self, now: Instant) {
+        let Some(registrations) = self.registrations.as_mut() else {
+            return;
+        };
+        let generation = self.switch.gateways.generation();
+        let due = registrations
+            .next_deadline()
+            .is_none_or(|deadline| deadline <= now);
+        if !due && generation == self.gateway_generation {
+            return;
+        }
+        self.gateway_generation = generation;
+        let outgoing = registrations.poll(&self.switch.store, now);
+        for register in outgoing {
+            self.send_register(register, now);
+        }
+    }
+
+    /// Sends one gateway REGISTER in a client transaction.
+    fn send_register(&mut self, register: Outgoing, now: Instant) {
+        let peer = match register.transport {
+            GatewayTransport::Udp => Some(Peer::unreliable(register.destination, ConnectionId(0))),
+            GatewayTransport::Tcp => self
+                .outbound
+                .connection_or_connect(register.destination)
+                .map(|id| Peer::reliable(register.destination, ConnectionId(id))),
+        };
+        let sent = peer.and_then(|peer| {
+            self.transactions
+                .send_request(register.request, peer, now)
+                .ok()
+        });
+        match sent {
+            Some(key) => {
+                self.gateway_requests.insert(key, register.id);
+            }
+            None => {
+                tracing::info!("gateway {}: cannot send REGISTER", register.gateway);
+                if let Some(registrations) = self.registrations.as_mut() {
+                    registrations.on_timeout(register.id, now);
+                }
+            }
+        }
+    }
+
+    /// A response to a gateway REGISTER.
+    fn on_register_response(&mut self, key: &ClientKey, response: &Response) {
+        if response.status() < 200 {
+            return;
+        }
+        let (Some(id), Some(registrations)) = (
+            self.gateway_requests.remove(key),
+            self.registrations.as_mut(),
+        ) else {
+            return;
+        };
+        let now = Instant::now();
+        if let Some(next) = registrations.on_response(id, response, now) {
+            self.send_register(next, now);
         }
     }
 
@@ -126,12 +230,23 @@ impl Dispatcher {
         }
         while let Some(event) = self.transactions.poll_event() {
             tracing::trace!("SIP transaction event: {event:?}");
-            if let TransactionEvent::Timeout {
-                key: TransactionKey::Client(key),
-                ..
-            } = &event
-            {
-                self.b2bua.on_timeout(&mut self.transactions, key);
+            let (key, transport_error) = match &event {
+                TransactionEvent::Timeout {
+                    key: TransactionKey::Client(key),
+                    ..
+                } => (key, false),
+                TransactionEvent::TransportError {
+                    key: TransactionKey::Client(key),
+                } => (key, true),
+                _ => continue,
+            };
+            if let Some(id) = self.gateway_requests.remove(key) {
+                if let Some(registrations) = self.registrations.as_mut() {
+                    registrations.on_timeout(id, Instant::now());
+                }
+            } else {
+                self.b2bua
+                    .on_timeout(&mut self.transactions, key, transport_error);
             }
         }
     }

@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use switchyard_sip::message::{Limits, Message};
 
+pub use b2bua::{OriginateReply, OriginateRequest};
 pub use dispatch::ALLOWED_METHODS;
 
 /// How a message arrived.
@@ -67,13 +68,15 @@ pub enum Inbound {
         /// A final response, if the stream ended in a framing error.
         last_words: Option<Vec<u8>>,
     },
-    /// Call control from the API (`uuid_kill`, `hupall`).
+    /// Call control from the API (`originate`, `uuid_kill`, `hupall`).
     Command(CallCommand),
 }
 
 /// Call control the API asks of the SIP thread, with where to answer.
 #[derive(Debug)]
 pub enum CallCommand {
+    /// Place a call and route it once answered (`originate`).
+    Originate(OriginateRequest),
     /// Hang up the call that leg `uuid` belongs to.
     Kill {
         /// The leg.
@@ -120,6 +123,11 @@ pub async fn start(switch: Arc<Switch>, address: SocketAddr) -> Result<SipEdge, 
     let udp = Arc::new(udp);
     let outbound = Arc::new(Outbound::new(Arc::clone(&udp)));
     let (inbound_tx, inbound_rx) = crossbeam_channel::bounded(65_536);
+    outbound.set_connector(outbound::Connector {
+        runtime: tokio::runtime::Handle::current(),
+        inbound: inbound_tx.clone(),
+        shutdown: switch.shutdown_signal(),
+    });
     switch.set_call_control(inbound_tx.clone());
     tokio::spawn(udp::receive(
         Arc::clone(&udp),

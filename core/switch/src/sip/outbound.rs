@@ -10,9 +10,21 @@ use tokio::sync::mpsc::Sender;
 /// reading and further messages to it are dropped.
 pub const MAX_TCP_QUEUE: usize = 1024;
 
+/// What opening a TCP connection needs: the IO runtime to run it on, the
+/// dispatcher's queue for what it receives, and the shutdown signal.
+pub struct Connector {
+    /// The IO runtime.
+    pub runtime: tokio::runtime::Handle,
+    /// Where received messages go.
+    pub inbound: crossbeam_channel::Sender<super::Inbound>,
+    /// The switch's shutdown signal.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
 /// The ways out.
 pub struct Outbound {
     udp: Arc<UdpSocket>,
+    connector: std::sync::OnceLock<Connector>,
     connections: Mutex<HashMap<u64, Sender<Vec<u8>>>>,
     by_address: Mutex<HashMap<std::net::SocketAddr, u64>>,
 }
@@ -22,6 +34,7 @@ impl Outbound {
     pub fn new(udp: Arc<UdpSocket>) -> Outbound {
         Outbound {
             udp,
+            connector: std::sync::OnceLock::new(),
             connections: Mutex::new(HashMap::new()),
             by_address: Mutex::new(HashMap::new()),
         }
@@ -43,6 +56,28 @@ impl Outbound {
     /// registered over TCP (it cannot be reached any other way behind NAT).
     pub fn connection_to(&self, peer: std::net::SocketAddr) -> Option<u64> {
         self.addresses().get(&peer).copied()
+    }
+
+    /// Lets the switch open TCP connections of its own.
+    pub fn set_connector(&self, connector: Connector) {
+        let _ = self.connector.set(connector);
+    }
+
+    /// A TCP connection to `peer`: the open one, else a new one the switch
+    /// opens (messages queue until it is up). `None` before the connector
+    /// is set.
+    pub fn connection_or_connect(self: &Arc<Self>, peer: std::net::SocketAddr) -> Option<u64> {
+        if let Some(id) = self.connection_to(peer) {
+            return Some(id);
+        }
+        let connector = self.connector.get()?;
+        Some(super::tcp::connect(
+            &connector.runtime,
+            peer,
+            Arc::clone(self),
+            connector.inbound.clone(),
+            connector.shutdown.clone(),
+        ))
     }
 
     fn addresses(&self) -> std::sync::MutexGuard<'_, HashMap<std::net::SocketAddr, u64>> {

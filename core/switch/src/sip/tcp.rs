@@ -1,6 +1,8 @@
 //! The TCP transport: messages framed by Content-Length on a stream
 //! (RFC 3261 §18.3), CRLF keep-alives answered (RFC 5626 §3.5.1), framing
 //! errors answered with the right status before the connection is closed.
+//! Connections are accepted from peers, or opened by the switch to reach a
+//! peer that has none open ([`connect`]); both are served alike.
 
 use super::outbound::{MAX_TCP_QUEUE, Outbound};
 use super::{Inbound, Origin, Transport, limits};
@@ -47,17 +49,78 @@ pub async fn accept(
     }
 }
 
+/// How long the switch waits for a connection it opens.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Opens a connection to `peer` on the runtime `runtime`; returns its id at
+/// once. Messages sent to it meanwhile are queued and written once it is
+/// up; when it cannot be opened, the dispatcher is told it closed (so the
+/// transactions on it fail over to their transport-error path).
+pub fn connect(
+    runtime: &tokio::runtime::Handle,
+    peer: SocketAddr,
+    outbound: Arc<Outbound>,
+    inbound: Sender<Inbound>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> u64 {
+    let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(MAX_TCP_QUEUE);
+    outbound.add_connection(id, peer, tx.clone());
+    runtime.spawn(async move {
+        match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(peer)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                run(stream, peer, id, outbound, inbound, shutdown, tx, rx).await;
+            }
+            Ok(Err(e)) => {
+                tracing::info!("SIP tcp: cannot connect to {peer}: {e}");
+                closed(id, &outbound, &inbound);
+            }
+            Err(_) => {
+                tracing::info!("SIP tcp: no answer connecting to {peer}");
+                closed(id, &outbound, &inbound);
+            }
+        }
+    });
+    id
+}
+
+/// A connection that never came up: forgotten, and the dispatcher told.
+fn closed(id: u64, outbound: &Outbound, inbound: &Sender<Inbound>) {
+    outbound.remove_connection(id);
+    let _ = inbound.try_send(Inbound::CloseConnection {
+        id,
+        last_words: None,
+    });
+}
+
 async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     id: u64,
     outbound: Arc<Outbound>,
     inbound: Sender<Inbound>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(MAX_TCP_QUEUE);
+    outbound.add_connection(id, peer, tx.clone());
+    run(stream, peer, id, outbound, inbound, shutdown, tx, rx).await;
+}
+
+/// Reads and frames messages from a connection, writes what is queued for
+/// it, until either side closes.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    outbound: Arc<Outbound>,
+    inbound: Sender<Inbound>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
+    tx: tokio::sync::mpsc::Sender<Vec<u8>>,
+    mut rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let (mut reader, mut writer) = stream.into_split();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(MAX_TCP_QUEUE);
-    outbound.add_connection(id, peer, tx.clone());
     let writer_task = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if writer.write_all(&bytes).await.is_err() {

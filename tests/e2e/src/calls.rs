@@ -1,0 +1,136 @@
+//! Helpers for the call tests: SIPp peers registered as users of a tenant,
+//! SIPp callers that authenticate, the answers SIPp did not expect, and
+//! the CDRs read with Python's sqlite3 (another tool than the switch).
+
+use crate::ports::free_tcp_port;
+use crate::process::{CommandOutput, run_bounded};
+use crate::{Switch, TempDir, sipp};
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Registers `extension@domain` from `port` with SIPp.
+pub fn register(
+    switch: &Switch,
+    dir: &TempDir,
+    extension: &str,
+    password: &str,
+    domain: &str,
+    port: u16,
+) {
+    let users = dir.path().join(format!("reg-{extension}.csv"));
+    fs::write(&users, format!("SEQUENTIAL\n{extension};{domain}\n")).expect("csv");
+    let mut command = Command::new("sipp");
+    command
+        .arg(format!("127.0.0.1:{}", switch.sip_port()))
+        .arg("-sf")
+        .arg(sipp::scenario("register_digest.xml"))
+        .args(["-inf", &users.display().to_string()])
+        .args(["-au", extension, "-ap", password, "-auth_uri", domain])
+        .args(["-m", "1", "-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-ci", "127.0.0.1", "-cp", &free_tcp_port().to_string()])
+        .args(["-timeout", "15s", "-timeout_error", "-nd"])
+        .current_dir(dir.path());
+    let out = run_bounded(&mut command, Duration::from_secs(30));
+    assert_eq!(out.code(), Some(0), "registering {extension}: {out}");
+}
+
+/// Registers `extension@domain` from a free port with SIPp, then runs SIPp
+/// there as the callee for one call: `tests/sipp/<scenario>`, or the
+/// built-in `uas` when `None`. Returns once the callee listens.
+pub fn registered_callee(
+    switch: &Switch,
+    dir: &TempDir,
+    (extension, password, domain): (&str, &str, &str),
+    scenario: Option<&str>,
+) -> std::thread::JoinHandle<CommandOutput> {
+    let port = free_tcp_port();
+    register(switch, dir, extension, password, domain, port);
+    listening_peer(dir, port, scenario, &[])
+}
+
+/// Runs SIPp as a peer on `port` (a scenario from `tests/sipp/`, or the
+/// built-in `uas`) with `extra` arguments; returns once it listens.
+pub fn listening_peer(
+    dir: &TempDir,
+    port: u16,
+    scenario: Option<&str>,
+    extra: &[&str],
+) -> std::thread::JoinHandle<CommandOutput> {
+    let file = scenario.map(|name| sipp::scenario(name).display().to_string());
+    let mut args: Vec<&str> = match &file {
+        Some(file) => vec!["-sf", file],
+        None => vec!["-sn", "uas"],
+    };
+    args.extend_from_slice(extra);
+    let peer = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
+    // Go on only once the peer listens: its UDP port is taken.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the SIPp peer never bound port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    peer
+}
+
+/// `caller@domain` (password `password`) calls `callee` with the caller
+/// scenario `tests/sipp/<scenario>`; `extra` SIPp arguments come last (a
+/// later `-timeout` wins).
+pub fn call(
+    switch: &Switch,
+    dir: &TempDir,
+    (caller, password, domain): (&str, &str, &str),
+    callee: &str,
+    scenario: &str,
+    extra: &[&str],
+) -> CommandOutput {
+    let auth_uri = format!("{callee}@{domain}");
+    let users = dir.path().join(format!("call-{caller}-{callee}.csv"));
+    fs::write(&users, format!("SEQUENTIAL\n{caller};{callee};{domain}\n")).expect("csv");
+    sipp::run(
+        dir.path(),
+        switch.sip_port(),
+        &sipp::scenario(scenario),
+        1,
+        &[
+            &["-inf", &users.display().to_string()],
+            &["-au", caller, "-ap", password, "-auth_uri", &auth_uri][..],
+            extra,
+        ]
+        .concat(),
+    )
+}
+
+/// The messages SIPp runs in `dir` did not expect (their `_errors.log`),
+/// which are then cleared.
+pub fn unexpected_messages(dir: &TempDir) -> String {
+    let mut text = String::new();
+    for entry in fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+    {
+        if entry.file_name().to_string_lossy().ends_with("_errors.log") {
+            text.push_str(&fs::read_to_string(entry.path()).unwrap_or_default());
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    text
+}
+
+/// CDR rows with `columns` (an SQL column list), `|`-separated, ordered by
+/// direction then start.
+pub fn cdrs(switch: &Switch, columns: &str) -> Vec<String> {
+    let db = switch.data_dir().join("switchyard.db");
+    let script = format!(
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor r in c.execute('select {columns} from cdrs order by direction, start_stamp'): print('|'.join(map(str,r)))"
+    );
+    let out = run_bounded(
+        Command::new("python3").args(["-c", &script]).arg(&db),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code(), Some(0), "{out}");
+    out.stdout.lines().map(str::to_owned).collect()
+}
