@@ -9,7 +9,7 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Registers `extension@domain` from `port` with SIPp.
+/// Registers `extension@domain` from `port` with SIPp over UDP.
 pub fn register(
     switch: &Switch,
     dir: &TempDir,
@@ -17,6 +17,18 @@ pub fn register(
     password: &str,
     domain: &str,
     port: u16,
+) {
+    register_over(switch, dir, (extension, password, domain), port, "u1");
+}
+
+/// Registers `extension@domain` from `port` with SIPp over `transport`
+/// (SIPp's `-t`: `u1` UDP, `t1` TCP).
+pub fn register_over(
+    switch: &Switch,
+    dir: &TempDir,
+    (extension, password, domain): (&str, &str, &str),
+    port: u16,
+    transport: &str,
 ) {
     let users = dir.path().join(format!("reg-{extension}.csv"));
     fs::write(&users, format!("SEQUENTIAL\n{extension};{domain}\n")).expect("csv");
@@ -29,6 +41,7 @@ pub fn register(
         .args(["-au", extension, "-ap", password, "-auth_uri", domain])
         .args(["-m", "1", "-i", "127.0.0.1", "-p", &port.to_string()])
         .args(["-ci", "127.0.0.1", "-cp", &free_tcp_port().to_string()])
+        .args(["-t", transport])
         .args(["-timeout", "15s", "-timeout_error", "-nd"])
         .current_dir(dir.path());
     let out = run_bounded(&mut command, Duration::from_secs(30));
@@ -64,9 +77,12 @@ pub fn listening_peer(
     };
     args.extend_from_slice(extra);
     let peer = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
-    // Go on only once the peer listens: its UDP port is taken.
+    // Go on only once the peer listens: its UDP (or, over TCP, its TCP)
+    // port is taken.
     let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+    {
         assert!(
             Instant::now() < deadline,
             "the SIPp peer never bound port {port}"

@@ -64,8 +64,8 @@ fn switch_with_users() -> Switch {
     for command in [
         "reloadxml",
         "tenant add acme.test",
-        "user add 1001@acme.test s3cret",
-        "user add 1002@acme.test pw2",
+        "user add 1001@acme.test s3cret max_calls=1",
+        "user add 1002@acme.test pw2 max_calls=1",
         "user add 1003@acme.test pw3",
         "tenant add other.test",
         "user add 1009@other.test pw9",
@@ -476,7 +476,7 @@ fn continue_on_fail_goes_on_with_the_dialplan_after_a_failed_bridge() {
 }
 
 #[test]
-fn calls_over_the_limit_get_the_configured_answer_until_a_slot_frees() {
+fn limit_and_max_calls_refuse_calls_with_their_answers_until_a_slot_frees() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-limit");
     let callee = registered_callee(&switch, &dir, None);
@@ -507,8 +507,35 @@ fn calls_over_the_limit_get_the_configured_answer_until_a_slot_frees() {
         })
     };
     wait_answered(&switch, 2);
-    // The second is over the limit: transferred to over-limit → 503.
-    let _ = call(&switch, &dir, "81002", &["-timeout", "3s"]);
+    // A second call from 1001 (max_calls=1) is refused.
+    let _ = call(&switch, &dir, "1003", &["-timeout", "3s"]);
+    let unexpected = calls::unexpected_messages(&dir);
+    assert!(
+        unexpected.contains("SIP/2.0 403 Forbidden: the caller's max_calls is reached"),
+        "{unexpected}\n{}",
+        switch.log()
+    );
+    // 1003 calls 1002 (max_calls=1, in the call): busy.
+    let as_1003 = ("1003", "pw3", "acme.test");
+    let _ = calls::call(
+        &switch,
+        &dir,
+        as_1003,
+        "1002",
+        "call_auth_uac.xml",
+        &["-timeout", "3s"],
+    );
+    let unexpected = calls::unexpected_messages(&dir);
+    assert!(unexpected.contains("SIP/2.0 486 "), "{unexpected}");
+    // 1003 calls 81002: over the limit, transferred to over-limit → 503.
+    let _ = calls::call(
+        &switch,
+        &dir,
+        as_1003,
+        "81002",
+        "call_auth_uac.xml",
+        &["-timeout", "3s"],
+    );
     let unexpected = calls::unexpected_messages(&dir);
     assert!(
         unexpected.contains("SIP/2.0 503 Over Limit"),
@@ -580,4 +607,139 @@ fn originate_calls_a_user_and_bridges_it_to_the_extension_dialled() {
         rows[0].ends_with(&text[4..]),
         "the uuid originate gave: {rows:?}"
     );
+}
+
+#[test]
+fn a_call_over_tcp_reaches_a_user_registered_over_tcp() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-tcp");
+    // 1002 registers over TCP; that connection closes when the registering
+    // SIPp exits, so the switch opens one to the Contact to ring it.
+    let port = switchyard_e2e::ports::free_tcp_port();
+    calls::register_over(&switch, &dir, ("1002", "pw2", "acme.test"), port, "t1");
+    let callee = calls::listening_peer(&dir, port, None, &["-t", "t1"]);
+    let caller = call(&switch, &dir, "1002", &["-t", "t1"]);
+    both_completed(&switch, &caller, callee);
+    let rows = calls::cdrs(
+        &switch,
+        "direction,destination_number,hangup_cause,bridged,channel_name",
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].starts_with("inbound|1002|NORMAL_CLEARING|1|"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("outbound|1002|NORMAL_CLEARING|1|sofia/internal/sip:1002@127.0.0.1:")
+            && rows[1].to_ascii_lowercase().ends_with(";transport=tcp"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn sip_uris_are_rung_directly_over_udp_and_tcp() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-uri");
+    let (udp, tcp) = (
+        switchyard_e2e::ports::free_tcp_port(),
+        switchyard_e2e::ports::free_tcp_port(),
+    );
+    let extra = format!(
+        r#"<extension name="uri-udp">
+      <condition field="destination_number" expression="^5(\d+)$">
+        <action application="bridge" data="sip:$1@127.0.0.1:{udp}"/>
+      </condition>
+    </extension>
+    <extension name="uri-tcp">
+      <condition field="destination_number" expression="^4(\d+)$">
+        <action application="bridge" data="sofia/external/$1@127.0.0.1:{tcp};transport=tcp"/>
+      </condition>
+    </extension>
+    <extension name="local">"#
+    );
+    fs::write(
+        switch.conf_dir().join("dialplan/acme.xml"),
+        DIALPLAN.replace(r#"<extension name="local">"#, &extra),
+    )
+    .expect("dialplan");
+    assert!(switch.cli_x("reloadxml").text().starts_with("+OK"));
+    let over_udp = calls::listening_peer(&dir, udp, None, &[]);
+    let caller = call(&switch, &dir, "5777", &[]);
+    both_completed(&switch, &caller, over_udp);
+    let over_tcp = calls::listening_peer(&dir, tcp, None, &["-t", "t1"]);
+    let caller = call(&switch, &dir, "4888", &[]);
+    both_completed(&switch, &caller, over_tcp);
+    let rows = calls::cdrs(&switch, "direction,destination_number,hangup_cause,bridged");
+    for row in [
+        "outbound|777|NORMAL_CLEARING|1",
+        "outbound|888|NORMAL_CLEARING|1",
+        "inbound|5777|NORMAL_CLEARING|1",
+        "inbound|4888|NORMAL_CLEARING|1",
+    ] {
+        assert!(rows.contains(&row.to_owned()), "{row} not in {rows:?}");
+    }
+}
+
+#[test]
+fn hangups_cancel_busy_and_no_answer_propagate_over_tcp_too() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-tcp-outcomes");
+    // (callee, its scenario, caller scenario, dialled, caller's extra
+    // arguments, the caller's CDR row); each callee registers over TCP.
+    let cases: [(&str, &str, &str, &str, &[&str], &str); 4] = [
+        (
+            "1004",
+            "uas_answer_then_bye.xml",
+            "call_auth_uac_callee_hangs_up.xml",
+            "1004",
+            &[],
+            "inbound|1004|NORMAL_CLEARING|None|1|acme.test",
+        ),
+        (
+            "1005",
+            "uas_ring_until_cancel.xml",
+            "call_auth_uac_cancel.xml",
+            "1005",
+            &[],
+            "inbound|1005|ORIGINATOR_CANCEL|487|0|acme.test",
+        ),
+        (
+            "1006",
+            "uas_busy.xml",
+            "call_auth_uac.xml",
+            "1006",
+            &["-timeout", "3s"],
+            "inbound|1006|USER_BUSY|486|0|acme.test",
+        ),
+        (
+            "1007",
+            "uas_ring_until_cancel.xml",
+            "call_auth_uac.xml",
+            "91007",
+            &["-timeout", "8s"],
+            "inbound|91007|NO_ANSWER|480|0|acme.test",
+        ),
+    ];
+    for (callee, scenario, caller_scenario, dialled, extra, row) in cases {
+        let added = switch.cli_x(&format!("user add {callee}@acme.test pw{callee}"));
+        assert_eq!(added.code(), Some(0), "{added}");
+        let port = switchyard_e2e::ports::free_tcp_port();
+        let password = format!("pw{callee}");
+        calls::register_over(&switch, &dir, (callee, &password, "acme.test"), port, "t1");
+        let peer = calls::listening_peer(&dir, port, Some(scenario), &["-t", "t1"]);
+        let args = [&["-t", "t1"][..], extra].concat();
+        let caller = call_with(&switch, &dir, dialled, caller_scenario, &args);
+        if extra.is_empty() {
+            assert_eq!(
+                caller.code(),
+                Some(0),
+                "{dialled}: {caller}\n{}",
+                switch.log()
+            );
+        }
+        let peer = peer.join().expect("callee");
+        assert_eq!(peer.code(), Some(0), "{callee}: {peer}\n{}", switch.log());
+        let rows = cdrs(&switch);
+        assert!(rows.contains(&row.to_owned()), "{row} not in {rows:?}");
+    }
 }

@@ -144,11 +144,16 @@ impl B2bua {
     }
 
     fn user_targets(&self, extension: &str, domain: &str) -> Result<Vec<Target>, Failure> {
-        if !matches!(
-            crate::directory::find_user(&self.switch.store, extension, domain),
-            Ok(Some(_))
-        ) {
+        let Ok(Some(user)) = crate::directory::find_user(&self.switch.store, extension, domain)
+        else {
             return Err(failure(HangupCause::UnallocatedNumber));
+        };
+        if user.max_calls > 0 && self.user_calls(extension, domain) >= user.max_calls as usize {
+            tracing::info!(
+                "{extension}@{domain} is in {} call(s), its max_calls",
+                user.max_calls
+            );
+            return Err(failure(HangupCause::UserBusy));
         }
         let bindings =
             crate::registrar::contacts_of(&self.switch.store, extension, domain, SystemTime::now())

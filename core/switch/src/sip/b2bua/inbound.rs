@@ -87,6 +87,23 @@ impl B2bua {
         let caller = crate::directory::find_user(&self.switch.store, &user, &realm)
             .ok()
             .flatten();
+        if let Some(caller) = &caller
+            && caller.max_calls > 0
+            && self.user_calls(&user, &realm) >= caller.max_calls as usize
+        {
+            tracing::info!(
+                "{user}@{realm} is in {} call(s), its max_calls",
+                caller.max_calls
+            );
+            respond(
+                layer,
+                &key,
+                &invite,
+                403,
+                "Forbidden: the caller's max_calls is reached",
+            );
+            return;
+        }
         let (cid_name, cid_number) = caller.as_ref().map_or((user.clone(), user.clone()), |u| {
             (u.caller_id_name.clone(), u.caller_id_number.clone())
         });

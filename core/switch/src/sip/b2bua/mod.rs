@@ -266,6 +266,23 @@ impl B2bua {
         }
     }
 
+    /// The legs a user of `domain` is in now, as caller or callee (its
+    /// `max_calls` bounds them).
+    fn user_calls(&self, extension: &str, domain: &str) -> usize {
+        self.switch
+            .channels
+            .handles(Some(domain))
+            .iter()
+            .filter(|handle| {
+                handle.with(|c| {
+                    c.name().starts_with("sofia/internal/")
+                        && c.profile().username == extension
+                        && !c.state().is_hungup()
+                })
+            })
+            .count()
+    }
+
     /// The earliest moment a ringing call gives up.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.calls
