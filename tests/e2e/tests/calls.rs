@@ -680,13 +680,24 @@ fn sip_uris_are_rung_directly_over_udp_and_tcp() {
     }
 }
 
+/// A call outcome: callee, its scenario, caller scenario, dialled, the
+/// caller's extra SIPp arguments, the caller's CDR row.
+type OutcomeCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+);
+
 #[test]
 fn hangups_cancel_busy_and_no_answer_propagate_over_tcp_too() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-tcp-outcomes");
     // (callee, its scenario, caller scenario, dialled, caller's extra
     // arguments, the caller's CDR row); each callee registers over TCP.
-    let cases: [(&str, &str, &str, &str, &[&str], &str); 4] = [
+    let cases: [OutcomeCase; 4] = [
         (
             "1004",
             "uas_answer_then_bye.xml",
