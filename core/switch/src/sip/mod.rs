@@ -7,6 +7,7 @@
 //! connection, or over UDP to the source address (RFC 3581 `rport`).
 
 mod b2bua;
+pub mod dialstring;
 mod dispatch;
 mod outbound;
 mod tcp;

@@ -5,7 +5,6 @@
 //! every endpoint failed, the best failure (RFC 3261 §16.7) ends the
 //! bridge.
 
-use super::dialstring::{self, Endpoint};
 use super::{
     ASide, B2bua, ClientRole, DEFAULT_CALL_TIMEOUT_SECS, Dialing, Fork, reason_phrase,
     transport_of, trunk,
@@ -13,6 +12,7 @@ use super::{
 use crate::channel::cause::HangupCause;
 use crate::channel::registry::ChannelHandle;
 use crate::channel::{CallerProfile, Direction, NewChannel};
+use crate::sip::dialstring::{self, Endpoint};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

@@ -14,7 +14,6 @@
 
 mod bridge;
 mod dialog;
-mod dialstring;
 mod inbound;
 mod limit;
 mod originate;
@@ -24,7 +23,7 @@ mod trunk;
 use super::outbound::Outbound;
 use crate::channel::cause::HangupCause;
 use crate::channel::registry::ChannelHandle;
-use dialstring::DialString;
+use crate::sip::dialstring::DialString;
 use limit::{LimitKey, Limits};
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -73,7 +73,7 @@ pub(super) struct Originated {
 impl B2bua {
     /// Starts an `originate`.
     pub fn originate(&mut self, layer: &mut TransactionLayer, request: OriginateRequest) {
-        let dial = match super::dialstring::parse(&request.dial) {
+        let dial = match crate::sip::dialstring::parse(&request.dial) {
             Ok(dial) => dial,
             Err(e) => {
                 let _ = request.reply.send(Err(format!("INVALID_URL {e}")));
@@ -85,7 +85,7 @@ impl B2bua {
             .iter()
             .flatten()
             .find_map(|endpoint| match endpoint {
-                super::dialstring::Endpoint::User {
+                crate::sip::dialstring::Endpoint::User {
                     domain: Some(domain),
                     ..
                 } => Some(domain.clone()),

@@ -1,4 +1,4 @@
-//! Dial strings as `bridge` and `originate` take them: `{var=val,…}`
+//! Dial strings as `bridge`, `originate` and modules take them: `{var=val,…}`
 //! prefixes, `,` (ring in parallel) and `|` (one group after another), and
 //! the endpoints:
 //!
