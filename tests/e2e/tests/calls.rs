@@ -754,3 +754,20 @@ fn hangups_cancel_busy_and_no_answer_propagate_over_tcp_too() {
         assert!(rows.contains(&row.to_owned()), "{row} not in {rows:?}");
     }
 }
+
+#[test]
+fn early_media_reaches_the_caller_before_the_answer() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-early-media");
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_PROGRESS_MEDIA")
+        .expect("subscribe");
+    let callee = registered_callee(&switch, &dir, Some("uas_early_media.xml"));
+    // The caller's scenario requires the 183 with the callee's SDP.
+    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_early_media.xml", &[]);
+    both_completed(&switch, &caller, callee);
+    let event = esl
+        .next_event(Duration::from_secs(10))
+        .expect("CHANNEL_PROGRESS_MEDIA");
+    assert_eq!(event.name(), "CHANNEL_PROGRESS_MEDIA");
+}
