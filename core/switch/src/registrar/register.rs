@@ -494,8 +494,9 @@ fn directory_failed(e: &directory::DirectoryError) -> Answer {
 }
 
 /// Whether the directory has this tenant (domain already lower-cased).
+/// On the soft-state connection, as [`directory::find_user`] explains.
 fn tenant_exists(store: &Store, domain: &str) -> Result<bool, crate::store::StoreError> {
-    store.with_conn(|conn| {
+    store.with_soft_conn(|conn| {
         conn.prepare_cached("SELECT 1 FROM tenants WHERE domain = ?1")?
             .query_row([domain], |_| Ok(()))
             .optional()
