@@ -153,6 +153,79 @@ pub fn update(
     })
 }
 
+/// One REGISTER's change for [`update_batch`]: [`update`]'s arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    /// The user's extension.
+    pub extension: &'a str,
+    /// The user's tenant.
+    pub domain: &'a str,
+    /// What the REGISTER asks.
+    pub change: &'a Change,
+    /// Facts stored with the bindings.
+    pub info: RequestInfo<'a>,
+    /// The per-user contact limit.
+    pub max_contacts: usize,
+    /// When the REGISTER was processed.
+    pub now: SystemTime,
+}
+
+/// Applies several REGISTERs as [`update`] would one after the other, but
+/// in one SQLite transaction (a group commit): each in a savepoint, so a
+/// refused or failed one changes nothing while the others stand. Nothing
+/// is durable, and no result should be acted upon, before this returns:
+/// if the transaction fails as a whole (its commit), every change is lost
+/// and every item reports the error. One result per item, in order.
+pub fn update_batch(
+    store: &Store,
+    items: &[BatchItem<'_>],
+) -> Vec<Result<UpdateResult, StoreError>> {
+    let outcome = store.with_soft_conn(|conn| {
+        let mut results = Vec::with_capacity(items.len());
+        crate::store::transaction(
+            conn,
+            |tx| {
+                for item in items {
+                    tx.prepare_cached("SAVEPOINT register")?.execute([])?;
+                    let domain = &item.domain.to_ascii_lowercase();
+                    let result = apply(
+                        tx,
+                        item.extension,
+                        domain,
+                        item.change,
+                        &item.info,
+                        to_db(unix_secs(item.now)),
+                        item.max_contacts,
+                    );
+                    if !matches!(result, Ok(UpdateResult::Updated(_))) {
+                        tx.prepare_cached("ROLLBACK TO register")?.execute([])?;
+                    }
+                    tx.prepare_cached("RELEASE register")?.execute([])?;
+                    results.push(result.map_err(StoreError::from));
+                }
+                Ok(())
+            },
+            |()| true,
+        )
+        .map(|()| results)
+    });
+    match outcome {
+        Ok(results) => results,
+        Err(e) => {
+            let message = e.to_string();
+            items
+                .iter()
+                .map(|_| {
+                    Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                        Some(format!("registrations not committed: {message}")),
+                    )))
+                })
+                .collect()
+        }
+    }
+}
+
 /// The body of [`update`], inside its transaction.
 fn apply(
     tx: &rusqlite::Connection,
