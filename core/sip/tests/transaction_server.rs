@@ -318,6 +318,79 @@ fn non_invite_absorbs_in_trying_and_resends_after_answers() {
 }
 
 #[test]
+fn completed_non_invite_transactions_expire_each_at_its_own_timer_j() {
+    let mut layer = layer();
+    let t0 = Instant::now();
+    let answer = |layer: &mut TransactionLayer, branch: &str, at: Instant| {
+        let register = request("REGISTER", branch);
+        let key = new_key(layer.on_request(register.clone(), udp(), at));
+        layer
+            .respond(&key, response(&register, 200, branch), at)
+            .unwrap();
+        (key, register)
+    };
+    let (late, _) = answer(&mut layer, "z9hG4bKj1", t0 + secs(5));
+    // A caller whose clock went back: this one still ends first.
+    let (early, early_request) = answer(&mut layer, "z9hG4bKj2", t0 + secs(1));
+    let (broken, broken_request) = answer(&mut layer, "z9hG4bKj3", t0 + secs(6));
+    assert_eq!(statuses(&mut layer), [200, 200, 200]);
+    assert_eq!(layer.len(), 3);
+    assert_eq!(
+        layer.state(&TransactionKey::Server(early.clone())),
+        Some(TransactionState::Completed)
+    );
+    assert_eq!(layer.poll_timeout(), Some(t0 + secs(33)));
+    assert_eq!(
+        layer.respond(&early, Response::new(200, "OK").unwrap(), t0),
+        Err(RespondError::Mismatch)
+    );
+    assert_eq!(
+        layer.respond(&early, response(&early_request, 200, "x"), t0),
+        Err(RespondError::WrongState {
+            state: TransactionState::Completed,
+            status: 200
+        })
+    );
+    // The transport fails for one: it ends at once.
+    assert!(layer.on_transport_error(&TransactionKey::Server(broken.clone())));
+    assert!(!layer.on_transport_error(&TransactionKey::Server(broken.clone())));
+    assert_eq!(
+        events(&mut layer),
+        [
+            TransactionEvent::TransportError {
+                key: TransactionKey::Server(broken.clone())
+            },
+            TransactionEvent::Terminated {
+                key: TransactionKey::Server(broken)
+            }
+        ]
+    );
+    assert!(matches!(
+        layer.on_request(broken_request, udp(), t0 + secs(7)),
+        RequestDisposition::New { .. }
+    ));
+    layer.handle_timeout(t0 + secs(33));
+    assert_eq!(
+        events(&mut layer),
+        [TransactionEvent::Terminated {
+            key: TransactionKey::Server(early.clone())
+        }]
+    );
+    assert!(matches!(
+        layer.on_request(early_request, udp(), t0 + secs(34)),
+        RequestDisposition::New { .. }
+    ));
+    layer.handle_timeout(t0 + secs(37));
+    assert_eq!(
+        events(&mut layer),
+        [TransactionEvent::Terminated {
+            key: TransactionKey::Server(late)
+        }]
+    );
+    assert_eq!(layer.len(), 2, "the two requests that came again");
+}
+
+#[test]
 fn non_invite_timer_j_is_zero_on_tcp() {
     let mut layer = layer();
     let t0 = Instant::now();

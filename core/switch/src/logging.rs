@@ -238,6 +238,15 @@ impl<S: Subscriber> Layer<S> for HubLayer {
 
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
+        // Most debug lines go nowhere: skip formatting them (the SIP core
+        // logs every request at debug). Only a module's own `sy_level`
+        // field can change the level, so that needs the fields read.
+        if self.hub.sender.receiver_count() == 0
+            && metadata.fields().field("sy_level").is_none()
+            && LogLevel::from_tracing(metadata.level()) > self.hub.stderr_level()
+        {
+            return;
+        }
         let mut fields = Fields::default();
         event.record(&mut fields);
         let level = fields

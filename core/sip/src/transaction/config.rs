@@ -13,6 +13,11 @@ pub struct Config {
     /// new server requests are reported
     /// [`Overloaded`](super::RequestDisposition::Overloaded) and new client
     /// requests refused with [`SendError::Full`](super::SendError::Full).
+    /// Completed non-INVITE server transactions over UDP count too: they
+    /// live 64·T1 (32 s) after their answer, so 5,000 requests per second
+    /// keep 160,000 of them; the default of 500,000 (about 1 KB each when
+    /// Completed, mostly the response kept for retransmissions) leaves
+    /// room for about 15,000 non-INVITE requests per second.
     pub max_transactions: usize,
     /// Send `100 Trying` as soon as an INVITE server transaction is created
     /// (RFC 3261 §17.2.1 allows the TU to do it instead; set `false` then).
@@ -32,7 +37,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             timers: TimerConfig::default(),
-            max_transactions: 100_000,
+            max_transactions: 500_000,
             send_100_trying: true,
             proceeding_limit: Duration::from_secs(180),
             seed: None,

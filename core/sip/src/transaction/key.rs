@@ -94,15 +94,21 @@ enum Kind {
         port: Option<u16>,
         method: String,
     },
-    Rfc2543 {
-        request_uri: String,
-        to_tag: Option<String>,
-        from_tag: Option<String>,
-        call_id: String,
-        cseq: u32,
-        top_via: String,
-        method: String,
-    },
+    /// Boxed: RFC 2543 peers are rare, and every key is as large as its
+    /// largest variant.
+    Rfc2543(Box<Legacy>),
+}
+
+/// The fields of an RFC 2543 server key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Legacy {
+    request_uri: String,
+    to_tag: Option<String>,
+    from_tag: Option<String>,
+    call_id: String,
+    cseq: u32,
+    top_via: String,
+    method: String,
 }
 
 impl ServerKey {
@@ -110,9 +116,8 @@ impl ServerKey {
     /// even when the key was computed from its ACK).
     pub fn method(&self) -> Method<'_> {
         match &self.0 {
-            Kind::Rfc3261 { method, .. } | Kind::Rfc2543 { method, .. } => {
-                Method::from_token(method)
-            }
+            Kind::Rfc3261 { method, .. } => Method::from_token(method),
+            Kind::Rfc2543(legacy) => Method::from_token(&legacy.method),
         }
     }
 
@@ -120,13 +125,13 @@ impl ServerKey {
     pub fn branch(&self) -> Option<&str> {
         match &self.0 {
             Kind::Rfc3261 { branch, .. } => Some(branch),
-            Kind::Rfc2543 { .. } => None,
+            Kind::Rfc2543(_) => None,
         }
     }
 
     /// True if this transaction is matched the RFC 2543 way.
     pub fn is_rfc2543(&self) -> bool {
-        matches!(self.0, Kind::Rfc2543 { .. })
+        matches!(self.0, Kind::Rfc2543(_))
     }
 
     /// The key of the transaction `request` belongs to (ACK reads as INVITE).
@@ -146,7 +151,7 @@ impl ServerKey {
             }));
         }
         let cseq = headers.cseq()?;
-        Ok(ServerKey(Kind::Rfc2543 {
+        Ok(ServerKey(Kind::Rfc2543(Box::new(Legacy {
             request_uri: request.uri_str().to_owned(),
             to_tag: headers.to()?.tag().map(str::to_owned),
             from_tag: headers.from()?.tag().map(str::to_owned),
@@ -154,7 +159,7 @@ impl ServerKey {
             cseq: cseq.number,
             top_via: via_text(&via),
             method: method.to_owned(),
-        }))
+        }))))
     }
 
     /// The same key for another method: the INVITE a CANCEL targets
@@ -162,9 +167,8 @@ impl ServerKey {
     pub(crate) fn with_method(&self, new_method: &str) -> ServerKey {
         let mut key = self.clone();
         match &mut key.0 {
-            Kind::Rfc3261 { method, .. } | Kind::Rfc2543 { method, .. } => {
-                new_method.clone_into(method);
-            }
+            Kind::Rfc3261 { method, .. } => new_method.clone_into(method),
+            Kind::Rfc2543(legacy) => new_method.clone_into(&mut legacy.method),
         }
         key
     }
@@ -174,8 +178,8 @@ impl ServerKey {
     /// that created the transaction did not have.
     pub(crate) fn with_to_tag(&self, tag: Option<&str>) -> ServerKey {
         let mut key = self.clone();
-        if let Kind::Rfc2543 { to_tag, .. } = &mut key.0 {
-            *to_tag = tag.map(str::to_owned);
+        if let Kind::Rfc2543(legacy) = &mut key.0 {
+            legacy.to_tag = tag.map(str::to_owned);
         }
         key
     }
@@ -183,7 +187,7 @@ impl ServerKey {
     /// The To tag in an RFC 2543 key.
     pub(crate) fn legacy_to_tag(&self) -> Option<&str> {
         match &self.0 {
-            Kind::Rfc2543 { to_tag, .. } => to_tag.as_deref(),
+            Kind::Rfc2543(legacy) => legacy.to_tag.as_deref(),
             Kind::Rfc3261 { .. } => None,
         }
     }

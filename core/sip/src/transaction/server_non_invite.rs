@@ -120,6 +120,19 @@ impl ServerNonInvite {
         self.timers.clear();
     }
 
+    /// For a transaction Completed over an unreliable transport: its final
+    /// response and when Timer J fires, taken out so the layer can keep
+    /// just those (all a Completed transaction still does is answer
+    /// retransmissions until Timer J). `None` in any other case.
+    pub(crate) fn take_completed(&mut self) -> Option<(Vec<u8>, Instant)> {
+        if self.state != State::Completed || self.reliable {
+            return None;
+        }
+        let j = self.timers.deadline(Timer::J)?;
+        let response = self.last_response.take()?;
+        Some((response, j))
+    }
+
     /// The earliest armed deadline.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.timers.next()

@@ -357,13 +357,20 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 const USER_COLUMNS: &str = "domain, extension, ha1_md5, ha1_sha256, caller_id_name, caller_id_number, max_calls, variables";
 
 /// One user, if it exists.
+///
+/// Read through the store's soft-state connection, the one the registrar
+/// writes bindings with: every REGISTER looks its user up, and a
+/// connection keeps its page cache across its own commits but drops it
+/// whenever another connection has committed, so reading on the main
+/// connection between registrations re-read the pages each time. Reads
+/// see what either connection committed.
 pub fn find_user(
     store: &Store,
     extension: &str,
     domain: &str,
 ) -> Result<Option<User>, DirectoryError> {
     let domain = domain.to_ascii_lowercase();
-    Ok(store.with_conn(|conn| {
+    Ok(store.with_soft_conn(|conn| {
         conn.prepare_cached(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE domain = ?1 AND extension = ?2"
         ))?

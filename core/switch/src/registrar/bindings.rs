@@ -9,7 +9,7 @@
 //! step 7 and the per-user contact limit.
 
 use crate::store::{Store, StoreError};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -145,46 +145,129 @@ pub fn update(
     let domain = &domain.to_ascii_lowercase();
     let now_secs = to_db(unix_secs(now));
     store.with_soft_conn(|conn| {
-        let tx = conn.transaction()?;
-        tx.prepare_cached(
-            "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND expires_at <= ?3",
-        )?
-        .execute(params![domain, extension, now_secs])?;
-        match change {
-            Change::RemoveAll => {
-                if let Some(refusal) = out_of_order_any(&tx, extension, domain, info)? {
+        crate::store::transaction(
+            conn,
+            |tx| apply(tx, extension, domain, change, info, now_secs, max_contacts),
+            |result| matches!(result, UpdateResult::Updated(_)),
+        )
+    })
+}
+
+/// One REGISTER's change for [`update_batch`]: [`update`]'s arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    /// The user's extension.
+    pub extension: &'a str,
+    /// The user's tenant.
+    pub domain: &'a str,
+    /// What the REGISTER asks.
+    pub change: &'a Change,
+    /// Facts stored with the bindings.
+    pub info: RequestInfo<'a>,
+    /// The per-user contact limit.
+    pub max_contacts: usize,
+    /// When the REGISTER was processed.
+    pub now: SystemTime,
+}
+
+/// Applies several REGISTERs as [`update`] would one after the other, but
+/// in one SQLite transaction (a group commit): each in a savepoint, so a
+/// refused or failed one changes nothing while the others stand. Nothing
+/// is durable, and no result should be acted upon, before this returns:
+/// if the transaction fails as a whole (its commit), every change is lost
+/// and every item reports the error. One result per item, in order.
+pub fn update_batch(
+    store: &Store,
+    items: &[BatchItem<'_>],
+) -> Vec<Result<UpdateResult, StoreError>> {
+    let outcome = store.with_soft_conn(|conn| {
+        let mut results = Vec::with_capacity(items.len());
+        crate::store::transaction(
+            conn,
+            |tx| {
+                for item in items {
+                    tx.prepare_cached("SAVEPOINT register")?.execute([])?;
+                    let domain = &item.domain.to_ascii_lowercase();
+                    let result = apply(
+                        tx,
+                        item.extension,
+                        domain,
+                        item.change,
+                        &item.info,
+                        to_db(unix_secs(item.now)),
+                        item.max_contacts,
+                    );
+                    if !matches!(result, Ok(UpdateResult::Updated(_))) {
+                        tx.prepare_cached("ROLLBACK TO register")?.execute([])?;
+                    }
+                    tx.prepare_cached("RELEASE register")?.execute([])?;
+                    results.push(result.map_err(StoreError::from));
+                }
+                Ok(())
+            },
+            |()| true,
+        )
+        .map(|()| results)
+    });
+    match outcome {
+        Ok(results) => results,
+        Err(e) => {
+            let message = e.to_string();
+            items
+                .iter()
+                .map(|_| {
+                    Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                        Some(format!("registrations not committed: {message}")),
+                    )))
+                })
+                .collect()
+        }
+    }
+}
+
+/// The body of [`update`], inside its transaction.
+fn apply(
+    tx: &rusqlite::Connection,
+    extension: &str,
+    domain: &str,
+    change: &Change,
+    info: &RequestInfo<'_>,
+    now_secs: i64,
+    max_contacts: usize,
+) -> rusqlite::Result<UpdateResult> {
+    tx.prepare_cached(
+        "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2 AND expires_at <= ?3",
+    )?
+    .execute(params![domain, extension, now_secs])?;
+    match change {
+        Change::RemoveAll => {
+            if let Some(refusal) = out_of_order_any(tx, extension, domain, info)? {
+                return Ok(refusal);
+            }
+            tx.prepare_cached("DELETE FROM registrations WHERE domain = ?1 AND extension = ?2")?
+                .execute(params![domain, extension])?;
+        }
+        Change::Contacts(contacts) => {
+            for contact in contacts {
+                if let Some(refusal) = out_of_order_one(tx, extension, domain, &contact.uri, info)?
+                {
                     return Ok(refusal);
                 }
-                tx.prepare_cached(
-                    "DELETE FROM registrations WHERE domain = ?1 AND extension = ?2",
-                )?
-                .execute(params![domain, extension])?;
-            }
-            Change::Contacts(contacts) => {
-                for contact in contacts {
-                    if let Some(refusal) =
-                        out_of_order_one(&tx, extension, domain, &contact.uri, info)?
-                    {
-                        return Ok(refusal);
-                    }
-                    apply_one(&tx, extension, domain, contact, info, now_secs)?;
-                }
+                apply_one(tx, extension, domain, contact, info, now_secs)?;
             }
         }
-        let count: i64 = tx
-            .prepare_cached(
-                "SELECT count(*) FROM registrations WHERE domain = ?1 AND extension = ?2",
-            )?
-            .query_row(params![domain, extension], |row| row.get(0))?;
-        if usize::try_from(count).unwrap_or(usize::MAX) > max_contacts {
-            return Ok(UpdateResult::TooManyContacts {
-                limit: max_contacts,
-            });
-        }
-        let bindings = query(&tx, Some((extension, domain)), None, now_secs)?;
-        tx.commit()?;
-        Ok(UpdateResult::Updated(bindings))
-    })
+    }
+    let count: i64 = tx
+        .prepare_cached("SELECT count(*) FROM registrations WHERE domain = ?1 AND extension = ?2")?
+        .query_row(params![domain, extension], |row| row.get(0))?;
+    if usize::try_from(count).unwrap_or(usize::MAX) > max_contacts {
+        return Ok(UpdateResult::TooManyContacts {
+            limit: max_contacts,
+        });
+    }
+    let bindings = query(tx, Some((extension, domain)), None, now_secs)?;
+    Ok(UpdateResult::Updated(bindings))
 }
 
 fn out_of_order(call_id: &str, cseq: u32, info: &RequestInfo<'_>) -> bool {
@@ -192,7 +275,7 @@ fn out_of_order(call_id: &str, cseq: u32, info: &RequestInfo<'_>) -> bool {
 }
 
 fn out_of_order_one(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     extension: &str,
     domain: &str,
     uri: &str,
@@ -217,7 +300,7 @@ fn out_of_order_one(
 }
 
 fn out_of_order_any(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     extension: &str,
     domain: &str,
     info: &RequestInfo<'_>,
@@ -240,7 +323,7 @@ fn out_of_order_any(
 }
 
 fn apply_one(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     extension: &str,
     domain: &str,
     contact: &ContactChange,
@@ -334,8 +417,15 @@ pub fn purge_expired(store: &Store, now: SystemTime) -> Result<usize, StoreError
     })
 }
 
-const COLUMNS: &str = "extension, domain, contact, q, expires_at, call_id, cseq, network_addr, \
-                       transport, user_agent, created_at, updated_at";
+/// The bindings at a time, of one address-of-record or of one tenant or
+/// of all (a constant, so the statement is prepared once per connection).
+const QUERY: &str = "SELECT extension, domain, contact, q, expires_at, call_id, cseq, network_addr,
+            transport, user_agent, created_at, updated_at
+     FROM registrations
+     WHERE expires_at > ?1
+       AND (?2 IS NULL OR (extension = ?2 AND domain = ?3))
+       AND (?4 IS NULL OR domain = ?4)
+     ORDER BY domain, extension, coalesce(q, 1000) DESC, updated_at DESC, contact";
 
 fn query(
     conn: &rusqlite::Connection,
@@ -344,13 +434,7 @@ fn query(
     now_secs: i64,
 ) -> rusqlite::Result<Vec<Binding>> {
     let (extension, aor_domain) = aor.unzip();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM registrations
-         WHERE expires_at > ?1
-           AND (?2 IS NULL OR (extension = ?2 AND domain = ?3))
-           AND (?4 IS NULL OR domain = ?4)
-         ORDER BY domain, extension, coalesce(q, 1000) DESC, updated_at DESC, contact"
-    ))?;
+    let mut stmt = conn.prepare_cached(QUERY)?;
     let rows = stmt.query_map(params![now_secs, extension, aor_domain, domain], from_row)?;
     rows.collect()
 }

@@ -4,7 +4,9 @@
 //! restart, and the B2BUA dials them ([`bindings::contacts_of`]).
 //!
 //! * [`Registrar`]: settings and digest nonces; [`Registrar::handle`]
-//!   answers one REGISTER (the steps are listed in `register.rs`).
+//!   answers one REGISTER (the steps are listed in `register.rs`);
+//!   [`Registrar::handle_deferred`] and [`Registrar::complete`] do the
+//!   same for several, writing their bindings in one transaction.
 //! * [`bindings`]: the location service over the `registrations` table.
 //! * [`commands`]: `show registrations` and `show bans`.
 //!
@@ -21,6 +23,7 @@ mod settings;
 mod tests;
 
 pub use bindings::{Binding, contacts_of, purge_expired};
+pub use register::{Deferred, PendingRegister};
 pub use settings::RegistrarSettings;
 
 use std::sync::Mutex;

@@ -61,6 +61,47 @@ struct Ctx<'a> {
     proxy: bool,
 }
 
+/// A REGISTER that passed every check, whose change to the bindings is
+/// still to be written: [`Registrar::handle_deferred`] makes it so that
+/// several can be committed together by [`Registrar::complete`], which
+/// answers them only once their change is durable.
+#[derive(Debug)]
+pub struct PendingRegister {
+    request: Request,
+    now: SystemTime,
+    write: Write,
+    source: SocketAddr,
+    transport: String,
+    user_agent: String,
+}
+
+/// What [`Registrar::handle_deferred`] decided.
+#[derive(Debug)]
+pub enum Deferred {
+    /// Answered (or dropped) at once: nothing to write.
+    Done(RegisterOutcome),
+    /// To be written, then answered, by [`Registrar::complete`].
+    Pending(Box<PendingRegister>),
+}
+
+/// The bindings change a REGISTER asks for, once it passed every check.
+#[derive(Debug)]
+struct Write {
+    extension: String,
+    domain: String,
+    change: Change,
+    call_id: String,
+    cseq: u32,
+}
+
+/// Where processing a REGISTER ends before the store is written.
+enum Plan {
+    /// The final answer.
+    Answer(Answer),
+    /// Write this, and answer with the outcome.
+    Write(Write),
+}
+
 /// A final answer: a status, a reason phrase and extra headers.
 struct Answer {
     code: u16,
@@ -117,8 +158,91 @@ impl Registrar {
             mono_now,
             proxy: false,
         };
-        let answer = ctx.process();
+        let answer = match ctx.plan() {
+            Plan::Answer(answer) => answer,
+            Plan::Write(write) => ctx.update(&write),
+        };
         self.respond(request, answer, now)
+    }
+
+    /// [`handle`](Registrar::handle) up to the write: a REGISTER that
+    /// changes bindings comes back [`Deferred::Pending`], to be given to
+    /// [`complete`](Registrar::complete) with others (a group commit).
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle_deferred(
+        &self,
+        store: &Store,
+        bans: &BanList,
+        request: &Request,
+        source: SocketAddr,
+        transport: &str,
+        now: SystemTime,
+        mono_now: Instant,
+    ) -> Deferred {
+        if bans.is_banned(source.ip(), mono_now) {
+            return Deferred::Done(RegisterOutcome::Drop);
+        }
+        let ctx = Ctx {
+            registrar: self,
+            store,
+            bans,
+            request,
+            source,
+            transport,
+            now,
+            mono_now,
+            proxy: false,
+        };
+        let write = match ctx.plan() {
+            Plan::Answer(answer) => return Deferred::Done(self.respond(request, answer, now)),
+            Plan::Write(write) => write,
+        };
+        if let Some(refusal) = ctx.too_many_contacts(&write.change) {
+            return Deferred::Done(self.respond(request, refusal, now));
+        }
+        let (transport, user_agent) = ctx.stored_texts();
+        Deferred::Pending(Box::new(PendingRegister {
+            request: request.clone(),
+            now,
+            write,
+            source,
+            transport,
+            user_agent,
+        }))
+    }
+
+    /// Writes the bindings of `pending` REGISTERs in one transaction and
+    /// returns their answers, in order. Each answer reflects what was
+    /// committed: `200` only once its bindings are durable, `500` for all
+    /// if the commit failed.
+    pub fn complete(&self, store: &Store, pending: &[PendingRegister]) -> Vec<RegisterOutcome> {
+        let limit = self.settings.max_contacts_per_user;
+        let items: Vec<bindings::BatchItem<'_>> = pending
+            .iter()
+            .map(|p| bindings::BatchItem {
+                extension: &p.write.extension,
+                domain: &p.write.domain,
+                change: &p.write.change,
+                info: RequestInfo {
+                    call_id: &p.write.call_id,
+                    cseq: p.write.cseq,
+                    source: p.source,
+                    transport: &p.transport,
+                    user_agent: &p.user_agent,
+                },
+                max_contacts: limit,
+                now: p.now,
+            })
+            .collect();
+        let results = bindings::update_batch(store, &items);
+        pending
+            .iter()
+            .zip(results)
+            .map(|(p, result)| {
+                let answer = answer_update(result, limit, p.now);
+                self.respond(&p.request, answer, p.now)
+            })
+            .collect()
     }
 
     /// Authenticates the caller of a request other than REGISTER (an
@@ -190,29 +314,37 @@ impl Ctx<'_> {
         &self.registrar.settings
     }
 
-    fn process(&self) -> Answer {
+    fn plan(&self) -> Plan {
+        match self.checked() {
+            Ok(plan) => plan,
+            Err(answer) => Plan::Answer(answer),
+        }
+    }
+
+    /// Steps 1 to 6; the final answer as `Err`.
+    fn checked(&self) -> Result<Plan, Answer> {
         if self.request.method_str() != "REGISTER" {
-            return Answer::new(500, "Registrar given a request that is not a REGISTER");
+            return Err(Answer::new(
+                500,
+                "Registrar given a request that is not a REGISTER",
+            ));
         }
         // Step 1: the tenant.
-        let domain = match self.request_domain() {
-            Ok(domain) => domain,
-            Err(answer) => return answer,
-        };
+        let domain = self.request_domain()?;
         match tenant_exists(self.store, &domain) {
             Ok(true) => {}
-            Ok(false) => return Answer::new(404, "Unknown domain"),
-            Err(e) => return store_failed(&e),
+            Ok(false) => return Err(Answer::new(404, "Unknown domain")),
+            Err(e) => return Err(store_failed(&e)),
         }
         // Step 2: the headers we rely on.
         let headers = self.request.headers();
         let Ok(call_id) = headers.call_id() else {
-            return Answer::new(400, "Missing or bad Call-ID");
+            return Err(Answer::new(400, "Missing or bad Call-ID"));
         };
         let cseq = match headers.cseq() {
             Ok(cseq) if cseq.method.as_str() == "REGISTER" => cseq.number,
-            Ok(_) => return Answer::new(400, "CSeq method is not REGISTER"),
-            Err(_) => return Answer::new(400, "Missing or bad CSeq"),
+            Ok(_) => return Err(Answer::new(400, "CSeq method is not REGISTER")),
+            Err(_) => return Err(Answer::new(400, "Missing or bad CSeq")),
         };
         let required: Vec<&str> = headers
             .get_all("Require")
@@ -221,58 +353,46 @@ impl Ctx<'_> {
             .filter(|t| !t.is_empty())
             .collect();
         if !required.is_empty() {
-            return Answer::new(420, "Bad Extension").with("Unsupported", required.join(", "));
+            return Err(Answer::new(420, "Bad Extension").with("Unsupported", required.join(", ")));
         }
         // Step 3: the address-of-record.
-        let extension = match self.to_user(&domain) {
-            Ok(extension) => extension,
-            Err(answer) => return answer,
-        };
+        let extension = self.to_user(&domain)?;
         if self.settings().reveal_unknown_users {
             match directory::find_user(self.store, &extension, &domain) {
                 Ok(Some(_)) => {}
-                Ok(None) => return Answer::new(404, "Unknown user"),
-                Err(e) => return directory_failed(&e),
+                Ok(None) => return Err(Answer::new(404, "Unknown user")),
+                Err(e) => return Err(directory_failed(&e)),
             }
         }
         // Step 4: who is asking.
-        let username = match self.authenticate(&domain) {
-            Ok(username) => username,
-            Err(answer) => return answer,
-        };
+        let username = self.authenticate(&domain)?;
         // Step 5: may they change this address-of-record?
         if username != extension {
-            return Answer::new(403, "Authenticated user does not match To");
+            return Err(Answer::new(403, "Authenticated user does not match To"));
         }
         // Steps 6 and 7: the bindings.
         let settings = self.settings();
         let change = match contacts::plan(headers, &settings.expiry_bounds()) {
             Ok(change) => change,
-            Err(ContactError::Bad(reason)) => return Answer::new(400, reason),
+            Err(ContactError::Bad(reason)) => return Err(Answer::new(400, reason)),
             Err(ContactError::TooBrief) => {
-                return Answer::new(423, "Interval Too Brief")
-                    .with("Min-Expires", settings.min_expires.to_string());
+                return Err(Answer::new(423, "Interval Too Brief")
+                    .with("Min-Expires", settings.min_expires.to_string()));
             }
         };
-        let bindings = match change {
+        match change {
             None => match bindings::contacts_of(self.store, &extension, &domain, self.now) {
-                Ok(bindings) => bindings,
-                Err(e) => return store_failed(&e),
+                Ok(bindings) => Ok(Plan::Answer(bindings_answer(&bindings, self.now))),
+                Err(e) => Err(store_failed(&e)),
             },
-            Some(change) => match self.update(&extension, &domain, &change, call_id, cseq) {
-                Ok(bindings) => bindings,
-                Err(answer) => return answer,
-            },
-        };
-        // Step 8.
-        bindings.iter().fold(Answer::new(200, "OK"), |answer, b| {
-            let mut value = format!("<{}>;expires={}", b.contact, b.expires_in(self.now));
-            if let Some(q) = b.q_text() {
-                value.push_str(";q=");
-                value.push_str(&q);
-            }
-            answer.with("Contact", value)
-        })
+            Some(change) => Ok(Plan::Write(Write {
+                extension,
+                domain,
+                change,
+                call_id: call_id.to_owned(),
+                cseq,
+            })),
+        }
     }
 
     /// The tenant named by the Request-URI's host, lower-cased.
@@ -435,45 +555,84 @@ impl Ctx<'_> {
             .fold(answer, |answer, value| answer.with(header, value))
     }
 
-    fn update(
-        &self,
-        extension: &str,
-        domain: &str,
-        change: &Change,
-        call_id: &str,
-        cseq: u32,
-    ) -> Result<Vec<bindings::Binding>, Answer> {
+    /// `403` if the REGISTER itself names more contacts than allowed.
+    fn too_many_contacts(&self, change: &Change) -> Option<Answer> {
         let limit = self.settings().max_contacts_per_user;
-        let too_many = || Answer::new(403, format!("Too many contacts (at most {limit} per user)"));
-        if let Change::Contacts(list) = change
-            && list.iter().filter(|c| c.expires > 0).count() > limit
-        {
-            return Err(too_many());
+        match change {
+            Change::Contacts(list) if list.iter().filter(|c| c.expires > 0).count() > limit => {
+                Some(too_many(limit))
+            }
+            _ => None,
         }
+    }
+
+    /// The transport and `User-Agent` as stored with the bindings.
+    fn stored_texts(&self) -> (String, String) {
         let user_agent = clean(
             self.request.headers().get("User-Agent").unwrap_or(""),
             MAX_USER_AGENT_LEN,
         );
-        let transport = clean(&self.transport.to_ascii_lowercase(), 16);
+        (clean(&self.transport.to_ascii_lowercase(), 16), user_agent)
+    }
+
+    /// Step 7 at once, and the answer.
+    fn update(&self, write: &Write) -> Answer {
+        if let Some(refusal) = self.too_many_contacts(&write.change) {
+            return refusal;
+        }
+        let limit = self.settings().max_contacts_per_user;
+        let (transport, user_agent) = self.stored_texts();
         let info = RequestInfo {
-            call_id,
-            cseq,
+            call_id: &write.call_id,
+            cseq: write.cseq,
             source: self.source,
             transport: &transport,
             user_agent: &user_agent,
         };
-        match bindings::update(
-            self.store, extension, domain, change, &info, self.now, limit,
-        ) {
-            Ok(UpdateResult::Updated(bindings)) => Ok(bindings),
-            Ok(UpdateResult::OutOfOrder { .. }) => Err(Answer::new(
-                500,
-                "Out of order: CSeq not higher than the last REGISTER with this Call-ID",
-            )),
-            Ok(UpdateResult::TooManyContacts { .. }) => Err(too_many()),
-            Err(e) => Err(store_failed(&e)),
-        }
+        let result = bindings::update(
+            self.store,
+            &write.extension,
+            &write.domain,
+            &write.change,
+            &info,
+            self.now,
+            limit,
+        );
+        answer_update(result, limit, self.now)
     }
+}
+
+fn too_many(limit: usize) -> Answer {
+    Answer::new(403, format!("Too many contacts (at most {limit} per user)"))
+}
+
+/// The answer to a REGISTER whose bindings change ended with `result`.
+fn answer_update(
+    result: Result<UpdateResult, crate::store::StoreError>,
+    limit: usize,
+    now: SystemTime,
+) -> Answer {
+    match result {
+        Ok(UpdateResult::Updated(bindings)) => bindings_answer(&bindings, now),
+        Ok(UpdateResult::OutOfOrder { .. }) => Answer::new(
+            500,
+            "Out of order: CSeq not higher than the last REGISTER with this Call-ID",
+        ),
+        Ok(UpdateResult::TooManyContacts { .. }) => too_many(limit),
+        Err(e) => store_failed(&e),
+    }
+}
+
+/// Step 8: `200 OK` listing every binding with its remaining `expires`.
+fn bindings_answer(bindings: &[bindings::Binding], now: SystemTime) -> Answer {
+    bindings.iter().fold(Answer::new(200, "OK"), |answer, b| {
+        let mut value = format!("<{}>;expires={}", b.contact, b.expires_in(now));
+        if let Some(q) = b.q_text() {
+            value.push_str(";q=");
+            value.push_str(&q);
+        }
+        answer.with("Contact", value)
+    })
 }
 
 fn ha1_of(user: &User, algorithm: Algorithm) -> String {
@@ -494,8 +653,9 @@ fn directory_failed(e: &directory::DirectoryError) -> Answer {
 }
 
 /// Whether the directory has this tenant (domain already lower-cased).
+/// On the soft-state connection, as [`directory::find_user`] explains.
 fn tenant_exists(store: &Store, domain: &str) -> Result<bool, crate::store::StoreError> {
-    store.with_conn(|conn| {
+    store.with_soft_conn(|conn| {
         conn.prepare_cached("SELECT 1 FROM tenants WHERE domain = ?1")?
             .query_row([domain], |_| Ok(()))
             .optional()

@@ -768,3 +768,64 @@ fn hostile_header_values_never_panic() {
         }
     }
 }
+
+#[test]
+fn deferred_registers_are_committed_together_then_answered() {
+    use super::{Deferred, PendingRegister};
+    let board = Switchboard::new();
+    let defer = |request: &Request, source: SocketAddr| {
+        board.registrar.handle_deferred(
+            &board.store,
+            &board.bans,
+            request,
+            source,
+            "udp",
+            board.now(),
+            board.m0,
+        )
+    };
+    let mut a = Phone::new("1001", "acme.test", "alpha-pw");
+    let mut b = Phone::new("1002", "acme.test", "second-pw");
+    b.source = "192.0.2.11:5062".parse().unwrap();
+    let mut pending: Vec<PendingRegister> = Vec::new();
+    for phone in [&mut a, &mut b] {
+        let contact = format!("Contact: {}\r\n", phone.contact());
+        // Nothing to write: answered at once.
+        let challenge = match defer(&phone.request(&contact), phone.source) {
+            Deferred::Done(outcome) => response(outcome),
+            Deferred::Pending(_) => panic!("a challenge is not deferred"),
+        };
+        phone.take_challenge(&challenge);
+        match defer(&phone.request(&contact), phone.source) {
+            Deferred::Pending(p) => pending.push(*p),
+            Deferred::Done(outcome) => panic!("{:?}", response(outcome).reason()),
+        }
+    }
+    // The same Call-ID and CSeq again, freshly authenticated: out of order
+    // once the first is applied, in the same batch.
+    a.cseq -= 1;
+    let contact = format!("Contact: {}\r\n", a.contact());
+    match defer(&a.request(&contact), a.source) {
+        Deferred::Pending(p) => pending.push(*p),
+        Deferred::Done(outcome) => panic!("{:?}", response(outcome).reason()),
+    }
+    assert!(board.bindings("1001", "acme.test").is_empty(), "not yet");
+    let answers: Vec<Response> = board
+        .registrar
+        .complete(&board.store, &pending)
+        .into_iter()
+        .map(response)
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(Response::status).collect();
+    assert_eq!(statuses, [200, 200, 500]);
+    assert_eq!(
+        header_values(&answers[1], "Contact"),
+        ["<sip:1002@192.0.2.11:5062;transport=udp>;expires=3600"]
+    );
+    assert!(answers[2].reason().starts_with("Out of order"));
+    assert_eq!(board.bindings("1001", "acme.test").len(), 1);
+    assert_eq!(board.bindings("1002", "acme.test").len(), 1);
+    let stored = contacts_of(&board.store, "1001", "acme.test", board.now()).unwrap();
+    assert_eq!(stored[0].cseq, 2);
+    assert!(board.registrar.complete(&board.store, &[]).is_empty());
+}

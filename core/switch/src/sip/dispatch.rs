@@ -13,7 +13,7 @@ use super::b2bua::B2bua;
 use super::outbound::Outbound;
 use super::{CallCommand, Inbound, Origin, Transport};
 use crate::gateway::{GatewayTransport, LocalAddress, Outgoing, Registrations, RequestId};
-use crate::registrar::RegisterOutcome;
+use crate::registrar::{Deferred, PendingRegister, RegisterOutcome};
 use crate::switch::Switch;
 use crossbeam_channel::Receiver;
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchyard_sip::message::{Message, Method, Request, Response};
 use switchyard_sip::transaction::{
-    ClientKey, Config, ConnectionId, Peer, RequestDisposition, ResponseDisposition,
+    ClientKey, Config, ConnectionId, Peer, RequestDisposition, ResponseDisposition, ServerKey,
     TransactionEvent, TransactionKey, TransactionLayer,
 };
 
@@ -36,6 +36,9 @@ const SUPPORTED: &[&str] = &[];
 
 /// The longest the thread sleeps without checking timers and shutdown.
 const TICK: Duration = Duration::from_millis(200);
+
+/// The most messages handled while REGISTERs wait for their group commit.
+const REGISTER_BATCH: usize = 64;
 
 /// Answers requests arriving from the transports.
 pub struct Dispatcher {
@@ -50,6 +53,9 @@ pub struct Dispatcher {
     gateway_requests: HashMap<ClientKey, RequestId>,
     /// The gateway generation last acted on.
     gateway_generation: u64,
+    /// REGISTERs waiting for their bindings to be committed, as a group,
+    /// before they are answered.
+    registers: Vec<(ServerKey, PendingRegister)>,
 }
 
 impl Dispatcher {
@@ -71,12 +77,14 @@ impl Dispatcher {
             registrations,
             gateway_requests: HashMap::new(),
             gateway_generation: u64::MAX,
+            registers: Vec::new(),
         }
     }
 
     /// Serves until the transports stop (the channel closes) or shutdown.
     pub fn run(mut self, inbound: Receiver<Inbound>) {
         let shutdown = self.switch.shutdown_signal();
+        let mut gathered = 0;
         loop {
             let deadline = [
                 self.transactions.poll_timeout(),
@@ -147,6 +155,14 @@ impl Dispatcher {
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
             }
+            // While more messages wait, REGISTERs gather into one commit
+            // (for a bounded number of messages: answers wait meanwhile).
+            if !self.registers.is_empty() && gathered < REGISTER_BATCH && !inbound.is_empty() {
+                gathered += 1;
+                continue;
+            }
+            gathered = 0;
+            self.commit_registers();
             let now = Instant::now();
             self.transactions.handle_timeout(now);
             self.b2bua.on_tick(&mut self.transactions, now);
@@ -312,8 +328,14 @@ impl Dispatcher {
             } => {
                 self.b2bua.on_cancel(&mut self.transactions, &invite);
             }
+            RequestDisposition::New { key, request }
+                if request.method() == Method::Register
+                    && unsupported_requirements(&request).is_none() =>
+            {
+                self.register(key, &request, &origin);
+            }
             RequestDisposition::New { key, request } => {
-                if let Some(response) = self.answer(&request, &origin)
+                if let Some(response) = self.answer(&request)
                     && let Err(e) = self.transactions.respond(&key, response, Instant::now())
                 {
                     tracing::warn!("SIP: could not answer {}: {e:?}", request.method_str());
@@ -337,7 +359,7 @@ impl Dispatcher {
     }
 
     /// The final response to a new request, or `None` to send nothing.
-    fn answer(&self, request: &Request, origin: &Origin) -> Option<Response> {
+    fn answer(&self, request: &Request) -> Option<Response> {
         let method = request.method();
         if !matches!(method, Method::Cancel | Method::Ack)
             && let Some(unsupported) = unsupported_requirements(request)
@@ -350,7 +372,8 @@ impl Dispatcher {
             );
         }
         match method {
-            Method::Register => self.register(request, origin),
+            // Answered by `register`, once its bindings are committed.
+            Method::Register => None,
             Method::Options => build(
                 request,
                 200,
@@ -374,8 +397,10 @@ impl Dispatcher {
         }
     }
 
-    fn register(&self, request: &Request, origin: &Origin) -> Option<Response> {
-        let outcome = self.switch.registrar.handle(
+    /// A REGISTER is answered at once, or once its bindings are committed
+    /// with others ([`commit_registers`](Dispatcher::commit_registers)).
+    fn register(&mut self, key: ServerKey, request: &Request, origin: &Origin) {
+        let deferred = self.switch.registrar.handle_deferred(
             &self.switch.store,
             &self.switch.bans,
             request,
@@ -384,11 +409,34 @@ impl Dispatcher {
             std::time::SystemTime::now(),
             Instant::now(),
         );
-        match outcome {
-            RegisterOutcome::Respond(response) => Some(response),
-            RegisterOutcome::Drop => {
+        match deferred {
+            Deferred::Done(RegisterOutcome::Respond(response)) => {
+                if let Err(e) = self.transactions.respond(&key, response, Instant::now()) {
+                    tracing::warn!("SIP: could not answer REGISTER: {e:?}");
+                }
+            }
+            Deferred::Done(RegisterOutcome::Drop) => {
                 tracing::debug!("SIP: REGISTER from banned {} dropped", origin.peer);
-                None
+            }
+            Deferred::Pending(pending) => self.registers.push((key, *pending)),
+        }
+    }
+
+    /// Commits the bindings of the REGISTERs gathered so far, in one
+    /// transaction, then answers them.
+    fn commit_registers(&mut self) {
+        if self.registers.is_empty() {
+            return;
+        }
+        let (keys, pending): (Vec<ServerKey>, Vec<PendingRegister>) =
+            self.registers.drain(..).unzip();
+        let outcomes = self.switch.registrar.complete(&self.switch.store, &pending);
+        let now = Instant::now();
+        for (key, outcome) in keys.iter().zip(outcomes) {
+            if let RegisterOutcome::Respond(response) = outcome
+                && let Err(e) = self.transactions.respond(key, response, now)
+            {
+                tracing::warn!("SIP: could not answer REGISTER: {e:?}");
             }
         }
     }
