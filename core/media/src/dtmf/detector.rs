@@ -26,7 +26,7 @@ use std::fmt;
 
 use super::Digit;
 use super::digit::{COL_FREQS, ROW_FREQS};
-use super::goertzel::Goertzel;
+use super::goertzel::GoertzelBank;
 
 /// Length of one analysis block in seconds (102 samples at 8 kHz).
 pub const BLOCK_SECONDS: f32 = 0.01275;
@@ -123,10 +123,8 @@ pub struct DtmfDetector {
     block_len: usize,
     filled: usize,
     energy: f32,
-    rows: [Goertzel; 4],
-    cols: [Goertzel; 4],
-    row_harmonics: [Goertzel; 4],
-    col_harmonics: [Goertzel; 4],
+    /// Rows (0–3), columns (4–7), their second harmonics (8–11, 12–15).
+    bank: GoertzelBank<16>,
     /// Precomputed thresholds.
     min_tone_power: f32,
     normal_twist: f32,
@@ -168,10 +166,7 @@ impl DtmfDetector {
             block_len,
             filled: 0,
             energy: 0.0,
-            rows: ROW_FREQS.map(|f| Goertzel::new(f, rate)),
-            cols: COL_FREQS.map(|f| Goertzel::new(f, rate)),
-            row_harmonics: ROW_FREQS.map(|f| Goertzel::new(2.0 * f, rate)),
-            col_harmonics: COL_FREQS.map(|f| Goertzel::new(2.0 * f, rate)),
+            bank: GoertzelBank::new(bank_freqs(), rate),
             min_tone_power,
             normal_twist: db_to_power_ratio(-config.normal_twist_db.abs()),
             reverse_twist: db_to_power_ratio(-config.reverse_twist_db.abs()),
@@ -201,20 +196,18 @@ impl DtmfDetector {
     /// Feeds samples (any count, frame by frame) and calls `on_event` for
     /// each key recognised and each key that ended.
     pub fn process(&mut self, samples: &[i16], mut on_event: impl FnMut(InbandEvent)) {
-        for &sample in samples {
-            let x = f32::from(sample);
-            self.energy += x * x;
-            for g in self
-                .rows
-                .iter_mut()
-                .chain(self.cols.iter_mut())
-                .chain(self.row_harmonics.iter_mut())
-                .chain(self.col_harmonics.iter_mut())
-            {
-                g.push(x);
-            }
-            self.filled += 1;
-            self.position += 1;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.block_len - self.filled).min(rest.len());
+            let (chunk, tail) = rest.split_at(take);
+            rest = tail;
+            self.bank.push_all(chunk);
+            self.energy += chunk
+                .iter()
+                .map(|&s| f32::from(s) * f32::from(s))
+                .sum::<f32>();
+            self.filled += take;
+            self.position += take as u64;
             if self.filled == self.block_len {
                 let heard = self.classify_block();
                 self.reset_block();
@@ -238,33 +231,27 @@ impl DtmfDetector {
     fn reset_block(&mut self) {
         self.filled = 0;
         self.energy = 0.0;
-        for g in self
-            .rows
-            .iter_mut()
-            .chain(self.cols.iter_mut())
-            .chain(self.row_harmonics.iter_mut())
-            .chain(self.col_harmonics.iter_mut())
-        {
-            g.reset();
-        }
+        self.bank.reset();
     }
 
     fn classify_block(&self) -> Option<Digit> {
-        let (row, row_power) = strongest(&self.rows);
-        let (col, col_power) = strongest(&self.cols);
+        let rows = [0, 1, 2, 3].map(|i| self.bank.power(i));
+        let cols = [4, 5, 6, 7].map(|i| self.bank.power(i));
+        let (row, row_power) = strongest(&rows);
+        let (col, col_power) = strongest(&cols);
         if row_power < self.min_tone_power || col_power < self.min_tone_power {
             return None;
         }
         if col_power < row_power * self.normal_twist || row_power < col_power * self.reverse_twist {
             return None;
         }
-        let others_quiet = |filters: &[Goertzel; 4], best: usize, power: f32| {
-            filters
+        let others_quiet = |powers: &[f32; 4], best: usize| {
+            powers
                 .iter()
                 .enumerate()
-                .all(|(i, g)| i == best || g.power() < power * self.relative_peak)
+                .all(|(i, p)| i == best || *p < powers[best] * self.relative_peak)
         };
-        if !others_quiet(&self.rows, row, row_power) || !others_quiet(&self.cols, col, col_power) {
+        if !others_quiet(&rows, row) || !others_quiet(&cols, col) {
             return None;
         }
         // A pure sine of power P over n samples has energy 2P/n.
@@ -274,8 +261,8 @@ impl DtmfDetector {
         }
         // Second harmonics: rows leak into 2f from the column tones, so the
         // row limit is lenient; columns have nothing near 2f.
-        if self.row_harmonics[row].power() * 1.7 > row_power
-            || self.col_harmonics[col].power() * 63.0 > col_power
+        if self.bank.power(8 + row) * 1.7 > row_power
+            || self.bank.power(12 + col) * 63.0 > col_power
         {
             return None;
         }
@@ -332,13 +319,23 @@ impl DtmfDetector {
     }
 }
 
-fn strongest(filters: &[Goertzel; 4]) -> (usize, f32) {
-    let mut best = (0, filters[0].power());
-    for (i, g) in filters.iter().enumerate().skip(1) {
-        let p = g.power();
+fn strongest(powers: &[f32; 4]) -> (usize, f32) {
+    let mut best = (0, powers[0]);
+    for (i, &p) in powers.iter().enumerate().skip(1) {
         if p > best.1 {
             best = (i, p);
         }
     }
     best
+}
+
+fn bank_freqs() -> [f32; 16] {
+    let mut freqs = [0.0; 16];
+    for i in 0..4 {
+        freqs[i] = ROW_FREQS[i];
+        freqs[4 + i] = COL_FREQS[i];
+        freqs[8 + i] = 2.0 * ROW_FREQS[i];
+        freqs[12 + i] = 2.0 * COL_FREQS[i];
+    }
+    freqs
 }

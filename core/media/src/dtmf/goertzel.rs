@@ -42,6 +42,53 @@ impl Goertzel {
     }
 }
 
+/// `N` Goertzel filters run side by side over the same samples, laid out
+/// so the compiler can use vector instructions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GoertzelBank<const N: usize> {
+    coeff: [f32; N],
+    s1: [f32; N],
+    s2: [f32; N],
+}
+
+impl<const N: usize> GoertzelBank<N> {
+    /// Filters for `freqs` Hz at `sample_rate` Hz.
+    pub fn new(freqs: [f32; N], sample_rate: u32) -> GoertzelBank<N> {
+        GoertzelBank {
+            coeff: freqs.map(|f| Goertzel::new(f, sample_rate).coeff),
+            s1: [0.0; N],
+            s2: [0.0; N],
+        }
+    }
+
+    /// Feeds samples to every filter.
+    #[inline]
+    pub fn push_all(&mut self, samples: &[i16]) {
+        for &sample in samples {
+            let x = f32::from(sample);
+            for i in 0..N {
+                let s0 = x + self.coeff[i] * self.s1[i] - self.s2[i];
+                self.s2[i] = self.s1[i];
+                self.s1[i] = s0;
+            }
+        }
+    }
+
+    /// The power seen by filter `i` (0 if there is no such filter).
+    pub fn power(&self, i: usize) -> f32 {
+        match (self.s1.get(i), self.s2.get(i), self.coeff.get(i)) {
+            (Some(s1), Some(s2), Some(c)) => s1 * s1 + s2 * s2 - c * s1 * s2,
+            _ => 0.0,
+        }
+    }
+
+    /// Starts a new block for every filter.
+    pub fn reset(&mut self) {
+        self.s1 = [0.0; N];
+        self.s2 = [0.0; N];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +112,23 @@ mod tests {
         assert!(off.power() < expected / 100.0);
         on.reset();
         assert_eq!(on.power(), 0.0);
+    }
+
+    #[test]
+    fn a_bank_agrees_with_single_filters() {
+        let samples: Vec<i16> = (0..300)
+            .map(|i| ((i * 7919) % 2000 - 1000) as i16)
+            .collect();
+        let freqs = [697.0, 1209.0, 2000.0];
+        let mut bank = GoertzelBank::new(freqs, 16000);
+        bank.push_all(&samples);
+        for (i, f) in freqs.iter().enumerate() {
+            let mut one = Goertzel::new(*f, 16000);
+            samples.iter().for_each(|s| one.push(f32::from(*s)));
+            assert_eq!(bank.power(i), one.power());
+        }
+        assert_eq!(bank.power(3), 0.0);
+        bank.reset();
+        assert_eq!(bank.power(0), 0.0);
     }
 }
