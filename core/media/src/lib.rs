@@ -4,6 +4,9 @@
 //! clock, and nothing from the network can make it panic. The switch
 //! wires it to sockets and session threads.
 
+pub mod dtmf;
 pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
+pub mod tone;
+pub mod wav;
