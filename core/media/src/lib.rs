@@ -4,6 +4,7 @@
 //! clock, and nothing from the network can make it panic. The switch
 //! wires it to sockets and session threads.
 
+pub mod codec;
 pub mod dtmf;
 pub mod jitter;
 pub mod rtcp;
