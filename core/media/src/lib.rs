@@ -3,3 +3,5 @@
 //! machines take time as an argument, nothing opens a socket or reads a
 //! clock, and nothing from the network can make it panic. The switch
 //! wires it to sockets and session threads.
+
+pub mod sdp;
