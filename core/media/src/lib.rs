@@ -9,5 +9,6 @@ pub mod dtmf;
 pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
+pub mod sdp;
 pub mod tone;
 pub mod wav;
