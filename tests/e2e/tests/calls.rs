@@ -771,3 +771,19 @@ fn early_media_reaches_the_caller_before_the_answer() {
         .expect("CHANNEL_PROGRESS_MEDIA");
     assert_eq!(event.name(), "CHANNEL_PROGRESS_MEDIA");
 }
+
+#[test]
+fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-late-offer");
+    // The callee's scenario requires an m= line in its ACK (the caller's
+    // answer); the caller's requires the callee's offer in the 200.
+    let callee = registered_callee(&switch, &dir, Some("uas_originated.xml"));
+    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_late_offer.xml", &[]);
+    both_completed(&switch, &caller, callee);
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"outbound|1002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
+}

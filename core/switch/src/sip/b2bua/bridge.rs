@@ -450,6 +450,7 @@ impl B2bua {
             ack: None,
             auth,
             authorized: false,
+            awaiting_answer: None,
         });
         self.by_client
             .insert(key, ClientRole::Invite(call_id, index));
@@ -706,7 +707,20 @@ impl B2bua {
         let (peer, dialog_id, invite) = (fork.peer, fork.dialog.clone(), fork.invite.clone());
         let originating = matches!(call.a.side, ASide::Originating(_));
         let already_answered = call.winner.is_some() || fork.final_status == Some(200);
-        if !originating || already_answered {
+        // A caller that sent no offer answers in its ACK (RFC 3264 §4, the
+        // offer is in our 2xx): the callee's ACK waits to carry it.
+        let late_offer = matches!(&call.a.side, ASide::Caller { invite, .. } if invite.body().is_empty())
+            && fork.invite.body().is_empty()
+            && !response.body().is_empty();
+        if late_offer && !already_answered {
+            if let Some(fork) = self
+                .calls
+                .get_mut(&call_id)
+                .and_then(|call| call.forks.get_mut(index))
+            {
+                fork.awaiting_answer = Some(response.clone());
+            }
+        } else if !originating || already_answered {
             // ACK now; an originated leg's ACK waits for the B leg's answer.
             let via = self.via(transport_of(&peer));
             if let Some(id) = &dialog_id
@@ -754,6 +768,54 @@ impl B2bua {
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.a.answered = true;
             call.dialing = None;
+        }
+    }
+
+    /// The caller's ACK brought the answer to the callee's offer: the
+    /// callee's 2xx is ACKed with it.
+    pub(super) fn ack_with_answer(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        caller_ack: &Request,
+    ) {
+        let Some(call) = self.calls.get(&call_id) else {
+            return;
+        };
+        let Some(index) = call.winner else {
+            return;
+        };
+        let Some(fork) = call.forks.get(index) else {
+            return;
+        };
+        let Some(ok) = fork.awaiting_answer.clone() else {
+            return;
+        };
+        let (peer, invite, dialog_id) = (fork.peer, fork.invite.clone(), fork.dialog.clone());
+        let via = self.via(transport_of(&peer));
+        let Some(dialog) = dialog_id.as_ref().and_then(|id| self.dialogs.get(id)) else {
+            return;
+        };
+        let Ok(mut ack) = dialog.ack_for_2xx(&invite, &ok, &via) else {
+            return;
+        };
+        if !caller_ack.body().is_empty() {
+            let content_type = caller_ack
+                .headers()
+                .get("Content-Type")
+                .unwrap_or("application/sdp");
+            let _ = ack.headers_mut().push("Content-Type", content_type);
+            ack.set_body(caller_ack.body().to_vec());
+        }
+        let bytes = ack.to_bytes();
+        layer.send_stateless(bytes.clone(), peer);
+        if let Some(fork) = self
+            .calls
+            .get_mut(&call_id)
+            .and_then(|call| call.forks.get_mut(index))
+        {
+            fork.awaiting_answer = None;
+            fork.ack = Some(bytes);
         }
     }
 

@@ -52,7 +52,16 @@ impl B2bua {
         };
         let call_id = self.by_dialog.get(&dialog_id).copied()?;
         match request.method() {
-            Method::Ack => None,
+            Method::Ack => {
+                let from_caller = self
+                    .calls
+                    .get(&call_id)
+                    .is_some_and(|call| call.a.dialog.as_ref() == Some(&dialog_id));
+                if from_caller {
+                    self.ack_with_answer(layer, call_id, request);
+                }
+                None
+            }
             Method::Bye => {
                 self.hang_up_from(layer, call_id, &dialog_id);
                 Some((200, "OK".into()))

@@ -78,6 +78,9 @@ struct Fork {
     auth: Option<DigestClient>,
     /// Whether the INVITE already carried credentials.
     authorized: bool,
+    /// Its 2xx, when it carried the offer (the caller sent none): the ACK
+    /// waits for the caller's ACK, whose answer it carries.
+    awaiting_answer: Option<Response>,
 }
 
 /// Where the dialplan of a call stands.
