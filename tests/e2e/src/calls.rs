@@ -150,3 +150,23 @@ pub fn cdrs(switch: &Switch, columns: &str) -> Vec<String> {
     assert_eq!(out.code(), Some(0), "{out}");
     out.stdout.lines().map(str::to_owned).collect()
 }
+
+/// Asserts that the SIP thread holds no call and no dialog any more
+/// (`sofia status`), waiting a little for the last hangup to be processed:
+/// nothing may outlive its call.
+pub fn assert_no_call_left(switch: &Switch) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = switch.cli_x("sofia status");
+        assert_eq!(status.code(), Some(0), "{status}");
+        if status.stdout.contains("RUNNING (calls 0, dialogs 0,") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "calls or dialogs outlived their calls: {status}\n{}",
+            switch.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -219,6 +219,7 @@ fn a_registered_user_calls_another_and_the_caller_hangs_up() {
         seen.contains(&("CHANNEL_CREATE".into(), "outbound".into(), "1002".into())),
         "{seen:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -299,6 +300,7 @@ fn a_cancel_before_answer_reaches_the_callee() {
             .any(|r| r.starts_with("outbound|1002|ORIGINATOR_CANCEL|")),
         "{rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -321,6 +323,7 @@ fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
         rows.contains(&"inbound|91002|NO_ANSWER|480|0|acme.test".to_owned()),
         "{rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -451,6 +454,7 @@ fn a_sequential_dial_string_rings_the_next_group_after_the_call_timeout() {
         rows.contains(&"inbound|71002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
         "{rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -473,6 +477,7 @@ fn continue_on_fail_goes_on_with_the_dialplan_after_a_failed_bridge() {
         rows.contains(&"outbound|1003|NORMAL_CLEARING|None|1|acme.test".to_owned()),
         "{rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -607,6 +612,7 @@ fn originate_calls_a_user_and_bridges_it_to_the_extension_dialled() {
         rows[0].ends_with(&text[4..]),
         "the uuid originate gave: {rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -753,6 +759,7 @@ fn hangups_cancel_busy_and_no_answer_propagate_over_tcp_too() {
         let rows = cdrs(&switch);
         assert!(rows.contains(&row.to_owned()), "{row} not in {rows:?}");
     }
+    calls::assert_no_call_left(&switch);
 }
 
 #[test]
@@ -786,4 +793,5 @@ fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
         rows.contains(&"outbound|1002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
         "{rows:?}"
     );
+    calls::assert_no_call_left(&switch);
 }

@@ -142,4 +142,7 @@ fn calls_go_out_through_a_gateway_and_come_in_to_a_did() {
     ] {
         assert!(rows.contains(&row.to_owned()), "{row} not in {rows:?}");
     }
+    calls::assert_no_call_left(&switch);
+    let status = switch.cli_x("sofia status");
+    assert!(status.stdout.contains("carrier "), "{status}");
 }

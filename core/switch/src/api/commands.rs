@@ -84,6 +84,12 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         super::originate::ORIGINATE_USAGE,
         super::originate::originate,
     ),
+    (
+        "sofia",
+        "Show the SIP profile, what the SIP thread holds and the gateways",
+        super::sofia::SOFIA_USAGE,
+        super::sofia::sofia,
+    ),
 ];
 
 /// Registers the core commands.

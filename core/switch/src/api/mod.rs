@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod originate;
+pub mod sofia;
 
 use crate::registry::Registry;
 use crate::switch::Switch;

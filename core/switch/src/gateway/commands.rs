@@ -4,7 +4,6 @@
 
 use super::names;
 use super::options::GatewaySettings;
-use super::state::RegState;
 use super::store::{add_did, add_gateway, delete_did, delete_gateway, list_dids, list_gateways};
 use crate::api::{ApiHandler, table};
 use crate::registry::{CORE_OWNER, Entry, RegisterError};
@@ -148,11 +147,7 @@ fn gateway_list(switch: &Switch, json: bool) -> String {
         .into_iter()
         .map(|g| {
             let status = states.get(&g.name);
-            let state = match status {
-                Some(s) => s.state,
-                None if g.register => RegState::Unreged,
-                None => RegState::NoReg,
-            };
+            let state = super::state::shown_state(status, g.register);
             let expires_in = status
                 .and_then(|s| s.expires_at)
                 .and_then(|at| at.checked_duration_since(now))

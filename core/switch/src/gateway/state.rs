@@ -142,3 +142,14 @@ impl GatewayStates {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// The state to show for a gateway: its engine status, else `UNREGED` for
+/// one that should register (the engine has not picked it up yet) or
+/// `NOREG`.
+pub fn shown_state(status: Option<&GatewayStatus>, register: bool) -> RegState {
+    match status {
+        Some(status) => status.state,
+        None if register => RegState::Unreged,
+        None => RegState::NoReg,
+    }
+}

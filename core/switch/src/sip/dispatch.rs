@@ -56,6 +56,8 @@ pub struct Dispatcher {
     /// REGISTERs waiting for their bindings to be committed, as a group,
     /// before they are answered.
     registers: Vec<(ServerKey, PendingRegister)>,
+    /// The address the transports listen on.
+    local: SocketAddr,
 }
 
 impl Dispatcher {
@@ -78,6 +80,7 @@ impl Dispatcher {
             gateway_requests: HashMap::new(),
             gateway_generation: u64::MAX,
             registers: Vec::new(),
+            local,
         }
     }
 
@@ -124,6 +127,15 @@ impl Dispatcher {
                 Ok(Inbound::Command(command)) => match command {
                     CallCommand::Originate(request) => {
                         self.b2bua.originate(&mut self.transactions, request);
+                    }
+                    CallCommand::Status { reply } => {
+                        let (calls, dialogs) = self.b2bua.counts();
+                        let _ = reply.send(super::SipStatus {
+                            address: self.local,
+                            transactions: self.transactions.len(),
+                            dialogs,
+                            calls,
+                        });
                     }
                     CallCommand::Kill { uuid, cause, reply } => {
                         let found = self.b2bua.kill(&mut self.transactions, &uuid, cause);

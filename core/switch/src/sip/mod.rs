@@ -87,6 +87,11 @@ pub enum CallCommand {
         /// Whether such a leg existed.
         reply: crossbeam_channel::Sender<bool>,
     },
+    /// Report what the SIP thread holds (`sofia status`).
+    Status {
+        /// Where the counts go.
+        reply: crossbeam_channel::Sender<SipStatus>,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.
@@ -96,6 +101,20 @@ pub enum CallCommand {
         /// How many calls were hung up.
         reply: crossbeam_channel::Sender<usize>,
     },
+}
+
+/// What the SIP thread holds at one moment: for operators, and for tests
+/// that check nothing outlives its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SipStatus {
+    /// The address UDP and TCP listen on.
+    pub address: SocketAddr,
+    /// Live transactions (completed ones kept for their timers included).
+    pub transactions: usize,
+    /// Dialogs of live calls.
+    pub dialogs: usize,
+    /// Calls being routed, ringing or bridged.
+    pub calls: usize,
 }
 
 /// Size limits for SIP messages on every transport.

@@ -285,6 +285,11 @@ impl B2bua {
             .count()
     }
 
+    /// How many calls and dialogs are live.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.calls.len(), self.dialogs.len())
+    }
+
     /// The earliest moment a ringing call gives up.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.calls
