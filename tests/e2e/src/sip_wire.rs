@@ -89,6 +89,24 @@ impl UdpSip {
         self.socket.send_to(bytes, self.server).expect("send udp");
     }
 
+    /// The first response that carries `call_id`, waiting up to `timeout`.
+    pub fn response_for(&self, call_id: &str, timeout: Duration) -> Option<SipResponse> {
+        let deadline = Instant::now() + timeout;
+        let mut buffer = vec![0u8; 65_536];
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            self.socket
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .expect("set timeout");
+            let n = self.socket.recv(&mut buffer).ok()?;
+            if let Some(response) = SipResponse::parse(&String::from_utf8_lossy(&buffer[..n]))
+                && response.header("Call-ID") == Some(call_id)
+            {
+                return Some(response);
+            }
+        }
+        None
+    }
+
     /// Receives responses until one carries `call_id`, or `timeout`.
     /// Returns the responses before it and whether it arrived.
     pub fn until_call_id(&self, call_id: &str, timeout: Duration) -> (Vec<SipResponse>, bool) {

@@ -49,14 +49,21 @@ fn switch_with_tenants() -> Switch {
     switch
 }
 
-#[test]
-fn a_gateway_registers_with_digest_credentials_and_refreshes() {
+/// `gateway add` with register=true against SIPp as the provider's
+/// registrar over `transport` (SIPp's `-t`): it challenges, checks the
+/// credentials with `verifyauth`, grants 4 s and requires the refresh.
+fn registers_and_refreshes_over(transport: &str, option: &str) {
     let switch = switch_with_tenants();
-    let dir = TempDir::new("gw-register");
+    let dir = TempDir::new(&format!("gw-register-{transport}"));
     let port = free_tcp_port();
-    let registrar = calls::listening_peer(&dir, port, Some("gateway_registrar.xml"), &[]);
+    let registrar = calls::listening_peer(
+        &dir,
+        port,
+        Some("gateway_registrar.xml"),
+        &["-t", transport],
+    );
     let added = switch.cli_x(&format!(
-        "gateway add carrier 127.0.0.1:{port} gwuser gwpass register=true expires=600"
+        "gateway add carrier 127.0.0.1:{port} gwuser gwpass register=true expires=600{option}"
     ));
     assert_eq!(added.code(), Some(0), "{added}");
     // The registrar grants 4 s: the refresh comes about 2 s later, on the
@@ -66,6 +73,16 @@ fn a_gateway_registers_with_digest_credentials_and_refreshes() {
     let listed = switch.cli_x("gateway list");
     assert!(listed.stdout.contains("REGED"), "{listed}");
     assert!(!listed.stdout.contains("gwpass"), "{listed}");
+}
+
+#[test]
+fn a_gateway_registers_with_digest_credentials_and_refreshes() {
+    registers_and_refreshes_over("u1", "");
+}
+
+#[test]
+fn a_tcp_gateway_registers_over_a_connection_the_switch_opens() {
+    registers_and_refreshes_over("t1", " transport=tcp");
 }
 
 #[test]

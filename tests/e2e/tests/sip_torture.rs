@@ -234,3 +234,28 @@ fn options_is_answered_with_allow_and_a_to_tag() {
         "{ok:?}"
     );
 }
+
+#[test]
+fn a_full_transaction_table_answers_503_with_retry_after() {
+    // Two transactions at most: two OPTIONS are answered and stay (Timer
+    // J, 32 s); the third is refused until they expire. The client is the
+    // tests' own minimal one: the check is one status and one header.
+    let switch = Switch::start(SwitchOptions {
+        conf_xml: Some(
+            r#"<switchyard><settings><param name="sip-max-transactions" value="2"/></settings></switchyard>"#
+                .into(),
+        ),
+        ..SwitchOptions::default()
+    });
+    let client = UdpSip::new(switch.sip_port());
+    for (call_id, status) in [("full-1", 200), ("full-2", 200), ("full-3", 503)] {
+        client.send(&options_probe(call_id, "UDP", client.local()));
+        let response = client
+            .response_for(call_id, Duration::from_secs(5))
+            .unwrap_or_else(|| panic!("no answer to {call_id}\n{}", switch.log()));
+        assert_eq!(response.status, status, "{call_id}: {response:?}");
+        if status == 503 {
+            assert_eq!(response.header("Retry-After"), Some("5"), "{response:?}");
+        }
+    }
+}

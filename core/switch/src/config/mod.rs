@@ -75,6 +75,11 @@ pub struct Settings {
     /// Digest algorithms challenged with, in order (`sip-digest-algorithms`,
     /// e.g. `SHA-256,MD5`).
     pub sip_digest_algorithms: Vec<switchyard_sip::auth::Algorithm>,
+    /// Most SIP transactions alive at once, completed ones kept for their
+    /// timers included (`sip-max-transactions`); beyond it new requests get
+    /// 503 with Retry-After. About 1 KB each: 2 per registration or call
+    /// setup kept 32 s, so 500,000 carries ~7,500 registrations/s.
+    pub sip_max_transactions: usize,
 }
 
 impl Default for Settings {
@@ -87,6 +92,7 @@ impl Default for Settings {
             demo_tenant: None,
             sip_force_rport: false,
             sip_digest_algorithms: switchyard_sip::auth::Algorithm::STRONGEST_FIRST.to_vec(),
+            sip_max_transactions: switchyard_sip::transaction::Config::default().max_transactions,
         }
     }
 }
@@ -293,11 +299,14 @@ fn apply_setting(settings: &mut Settings, name: &str, value: &str) -> Result<(),
             }
             settings.sip_digest_algorithms = algorithms;
         }
+        "sip-max-transactions" => {
+            settings.sip_max_transactions = positive(name, value, 50_000_000)? as usize
+        }
         "demo-tenant" if value.trim().is_empty() => settings.demo_tenant = None,
         "demo-tenant" => settings.demo_tenant = Some(crate::directory::names::domain(value)?),
         other => {
             return Err(format!(
-                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant, sip-force-rport, sip-digest-algorithms)"
+                "unknown setting '{other}' (known: log-level, esl-max-connections, esl-auth-timeout-secs, heartbeat-interval-secs, demo-tenant, sip-force-rport, sip-digest-algorithms, sip-max-transactions)"
             ));
         }
     }
@@ -366,5 +375,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("from 1 to 3600"));
+        let errors = Config::parse(
+            "<switchyard><settings><param name=\"sip-max-transactions\" value=\"lots\"/></settings></switchyard>",
+            "f.xml",
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("sip-max-transactions must be"));
+        let config = Config::parse(
+            "<switchyard><settings><param name=\"sip-max-transactions\" value=\"900000\"/></settings></switchyard>",
+            "f.xml",
+        )
+        .unwrap();
+        assert_eq!(config.settings.sip_max_transactions, 900_000);
     }
 }

@@ -34,6 +34,9 @@ pub const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, REGISTER, OPTIONS";
 /// anything else gets 420.
 const SUPPORTED: &[&str] = &[];
 
+/// The `Retry-After` of a 503 sent when the transaction table is full.
+const OVERLOAD_RETRY_AFTER_SECS: &str = "5";
+
 /// The longest the thread sleeps without checking timers and shutdown.
 const TICK: Duration = Duration::from_millis(200);
 
@@ -71,11 +74,15 @@ impl Dispatcher {
                     None
                 }
             };
+        let transactions = TransactionLayer::new(Config {
+            max_transactions: switch.config().settings.sip_max_transactions,
+            ..Config::default()
+        });
         Dispatcher {
             b2bua: B2bua::new(Arc::clone(&switch), Arc::clone(&outbound), local),
             switch,
             outbound,
-            transactions: TransactionLayer::new(Config::default()),
+            transactions,
             registrations,
             gateway_requests: HashMap::new(),
             gateway_generation: u64::MAX,
@@ -357,12 +364,16 @@ impl Dispatcher {
                 self.stateless(&request, peer, 400, &reason.to_string());
             }
             RequestDisposition::Overloaded { request } => {
-                self.stateless(
+                // RFC 3261 §21.5.4: say when to try again (a completed
+                // transaction lives at most Timer J, 32 s; most go sooner).
+                if let Some(response) = build(
                     &request,
-                    peer,
                     503,
                     "Service Unavailable: too many transactions",
-                );
+                    &[("Retry-After", OVERLOAD_RETRY_AFTER_SECS)],
+                ) {
+                    self.transactions.send_stateless(response.to_bytes(), peer);
+                }
             }
             // Retransmissions, ACKs and CANCELs are the layer's business:
             // it re-sends the last answer or answers the CANCEL itself.
