@@ -1,47 +1,23 @@
 //! `bridge`: the dial string's groups are rung one after another, the
-//! endpoints of a group in parallel; a gateway's challenge is answered
-//! with its credentials; ringing, early media and the answer go back to
-//! the A leg; the first 2xx wins and the other forks are cancelled. When
-//! every endpoint failed, the best failure (RFC 3261 §16.7) ends the
-//! bridge.
+//! endpoints of a group in parallel ([`super::targets`] says where each
+//! rings); a gateway's challenge is answered with its credentials; the
+//! responses of each fork are followed, and when every fork of a group
+//! failed the next group rings. When every endpoint failed, the best
+//! failure (RFC 3261 §16.7) ends the bridge; an answer ends it as
+//! [`super::outcome`] describes.
 
+use super::targets::{Failure, Target, failure};
 use super::{
-    ASide, B2bua, ClientRole, DEFAULT_CALL_TIMEOUT_SECS, Dialing, Fork, reason_phrase,
-    transport_of, trunk,
+    ASide, B2bua, ClientRole, DEFAULT_CALL_TIMEOUT_SECS, Dialing, Fork, reason_phrase, transport_of,
 };
 use crate::channel::cause::HangupCause;
-use crate::channel::registry::ChannelHandle;
 use crate::channel::{CallerProfile, Direction, NewChannel};
-use crate::sip::dialstring::{self, Endpoint};
-use std::net::SocketAddr;
+use crate::sip::dialstring;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use switchyard_sip::auth::DigestClient;
-use switchyard_sip::dialog::Dialog;
-use switchyard_sip::message::{Request, Response, Uri};
-use switchyard_sip::transaction::{
-    ClientKey, ConnectionId, Peer, ServerKey, TransactionLayer, cancel_for,
-};
-
-/// Where one fork goes.
-struct Target {
-    request_uri: String,
-    to: String,
-    peer: Peer,
-    callee: String,
-    /// The tenant that owns the B leg.
-    tenant: String,
-    channel_name: String,
-    gateway: Option<trunk::Trunk>,
-}
-
-/// Why an endpoint could not be rung: status, reason, cause.
-type Failure = (u16, String, HangupCause);
-
-fn failure(cause: HangupCause) -> Failure {
-    let status = cause.sip_status();
-    (status, reason_phrase(status).to_owned(), cause)
-}
+use switchyard_sip::message::{Request, Response};
+use switchyard_sip::transaction::{ClientKey, TransactionLayer};
 
 impl B2bua {
     /// Starts ringing the dial string `data` for the call.
@@ -77,7 +53,7 @@ impl B2bua {
 
     /// Rings the next group that has something to ring; when none is left,
     /// the bridge has failed.
-    fn dial_next_group(&mut self, layer: &mut TransactionLayer, call_id: u64) {
+    pub(super) fn dial_next_group(&mut self, layer: &mut TransactionLayer, call_id: u64) {
         loop {
             let Some(call) = self.calls.get_mut(&call_id) else {
                 return;
@@ -120,7 +96,7 @@ impl B2bua {
         }
     }
 
-    fn record_failure(&mut self, call_id: u64, failure: Failure) {
+    pub(super) fn record_failure(&mut self, call_id: u64, failure: Failure) {
         if let Some(dialing) = self
             .calls
             .get_mut(&call_id)
@@ -128,166 +104,6 @@ impl B2bua {
         {
             dialing.failures.push(failure);
         }
-    }
-
-    /// The forks an endpoint rings.
-    fn targets_of(&self, endpoint: &Endpoint, tenant: &str) -> Result<Vec<Target>, Failure> {
-        match endpoint {
-            Endpoint::User { extension, domain } => {
-                let domain = domain.clone().unwrap_or_else(|| tenant.to_owned());
-                self.user_targets(extension, &domain)
-            }
-            Endpoint::Uri(uri) => self.uri_target(uri, tenant),
-            Endpoint::Gateway { name, number } => self.gateway_target(name, number, tenant),
-            Endpoint::Error(cause) => Err(failure(*cause)),
-        }
-    }
-
-    fn user_targets(&self, extension: &str, domain: &str) -> Result<Vec<Target>, Failure> {
-        let Ok(Some(user)) = crate::directory::find_user(&self.switch.store, extension, domain)
-        else {
-            return Err(failure(HangupCause::UnallocatedNumber));
-        };
-        if user.max_calls > 0 && self.user_calls(extension, domain) >= user.max_calls as usize {
-            tracing::info!(
-                "{extension}@{domain} is in {} call(s), its max_calls",
-                user.max_calls
-            );
-            return Err(failure(HangupCause::UserBusy));
-        }
-        let bindings =
-            crate::registrar::contacts_of(&self.switch.store, extension, domain, SystemTime::now())
-                .map_err(|e| {
-                    tracing::warn!("bridge: reading the contacts of {extension}@{domain}: {e}");
-                    failure(HangupCause::NormalTemporaryFailure)
-                })?;
-        let mut targets = Vec::new();
-        for binding in bindings {
-            let contact = binding
-                .contact
-                .trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_owned();
-            let peer = if binding.transport.eq_ignore_ascii_case("tcp") {
-                // The connection the user registered over; when it has
-                // closed, a new one to the address in its Contact.
-                let id = match self.outbound.connection_to(binding.network_addr) {
-                    Some(id) => Some(id),
-                    None => contact_address(&contact)
-                        .and_then(|addr| self.outbound.connection_or_connect(addr)),
-                };
-                let Some(id) = id else {
-                    tracing::info!("bridge: no way to reach {extension}@{domain} over tcp");
-                    continue;
-                };
-                Peer::reliable(binding.network_addr, ConnectionId(id))
-            } else {
-                Peer::unreliable(binding.network_addr, ConnectionId(0))
-            };
-            targets.push(Target {
-                request_uri: contact.clone(),
-                to: format!("<sip:{extension}@{domain}>"),
-                peer,
-                callee: extension.to_owned(),
-                tenant: domain.to_owned(),
-                channel_name: format!("sofia/internal/{contact}"),
-                gateway: None,
-            });
-        }
-        if targets.is_empty() {
-            return Err(failure(HangupCause::UserNotRegistered));
-        }
-        Ok(targets)
-    }
-
-    fn uri_target(&self, uri: &str, tenant: &str) -> Result<Vec<Target>, Failure> {
-        let parsed = Uri::parse(uri).map_err(|_| failure(HangupCause::InvalidUrl))?;
-        let sip = parsed
-            .as_sip()
-            .ok_or_else(|| failure(HangupCause::InvalidUrl))?;
-        let host = sip.host.to_ascii_lowercase();
-        if let Some(user) = sip.user
-            && sip.port.is_none()
-            && matches!(
-                crate::directory::is_tenant(&self.switch.store, &host),
-                Ok(true)
-            )
-        {
-            // A user of a tenant here: ring it rather than loop back.
-            return self.user_targets(user, &host);
-        }
-        if sip.secure {
-            tracing::info!("bridge: {uri} needs TLS, which this switch does not offer");
-            return Err(failure(HangupCause::InvalidUrl));
-        }
-        let addr = trunk::resolve(sip.host, sip.port).ok_or_else(|| {
-            tracing::info!("bridge: cannot resolve the host of {uri}");
-            failure(HangupCause::NoRouteDestination)
-        })?;
-        let tcp = sip
-            .transport()
-            .is_some_and(|t| t.eq_ignore_ascii_case("tcp"));
-        let peer = self.peer_for(addr, tcp)?;
-        let user = sip.user.unwrap_or_default();
-        Ok(vec![Target {
-            request_uri: uri.to_owned(),
-            to: format!("<{uri}>"),
-            peer,
-            callee: user.to_owned(),
-            tenant: tenant.to_owned(),
-            channel_name: format!("sofia/external/{}", uri.trim_start_matches("sip:")),
-            gateway: None,
-        }])
-    }
-
-    fn gateway_target(
-        &self,
-        name: &str,
-        number: &str,
-        tenant: &str,
-    ) -> Result<Vec<Target>, Failure> {
-        let Some(gateway) = trunk::by_name(&self.switch, name) else {
-            tracing::info!("bridge: no gateway '{name}'");
-            return Err(failure(HangupCause::InvalidGateway));
-        };
-        if gateway
-            .tenant
-            .as_deref()
-            .is_some_and(|owner| owner != tenant)
-        {
-            // A tenant's private trunk is not for other tenants' calls.
-            tracing::warn!("bridge: gateway '{name}' belongs to another tenant than {tenant}");
-            return Err(failure(HangupCause::InvalidGateway));
-        }
-        let Some(addr) = gateway.address else {
-            tracing::info!(
-                "bridge: cannot resolve gateway '{name}' ({})",
-                gateway.proxy
-            );
-            return Err(failure(HangupCause::GatewayDown));
-        };
-        let peer = self.peer_for(addr, gateway.tcp)?;
-        let uri = format!("sip:{number}@{}", gateway.proxy);
-        Ok(vec![Target {
-            request_uri: uri.clone(),
-            to: format!("<{uri}>"),
-            peer,
-            callee: number.to_owned(),
-            tenant: tenant.to_owned(),
-            channel_name: format!("sofia/gateway/{}/{number}", gateway.name),
-            gateway: Some(gateway),
-        }])
-    }
-
-    fn peer_for(&self, addr: SocketAddr, tcp: bool) -> Result<Peer, Failure> {
-        if !tcp {
-            return Ok(Peer::unreliable(addr, ConnectionId(0)));
-        }
-        self.outbound
-            .connection_or_connect(addr)
-            .map(|id| Peer::reliable(addr, ConnectionId(id)))
-            .ok_or_else(|| failure(HangupCause::NetworkOutOfOrder))
     }
 
     /// Sends the INVITE of one fork and creates its B channel.
@@ -690,340 +506,6 @@ impl B2bua {
             self.dial_next_group(layer, call_id);
         }
     }
-
-    fn on_answer(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        index: usize,
-        response: &Response,
-    ) {
-        let Some(call) = self.calls.get(&call_id) else {
-            return;
-        };
-        let Some(fork) = call.forks.get(index) else {
-            return;
-        };
-        let (peer, dialog_id, invite) = (fork.peer, fork.dialog.clone(), fork.invite.clone());
-        let originating = matches!(call.a.side, ASide::Originating(_));
-        let already_answered = call.winner.is_some() || fork.final_status == Some(200);
-        // A caller that sent no offer answers in its ACK (RFC 3264 §4, the
-        // offer is in our 2xx): the callee's ACK waits to carry it.
-        let late_offer = matches!(&call.a.side, ASide::Caller { invite, .. } if invite.body().is_empty())
-            && fork.invite.body().is_empty()
-            && !response.body().is_empty();
-        if late_offer && !already_answered {
-            if let Some(fork) = self
-                .calls
-                .get_mut(&call_id)
-                .and_then(|call| call.forks.get_mut(index))
-            {
-                fork.awaiting_answer = Some(response.clone());
-            }
-        } else if !originating || already_answered {
-            // ACK now; an originated leg's ACK waits for the B leg's answer.
-            let via = self.via(transport_of(&peer));
-            if let Some(id) = &dialog_id
-                && let Some(dialog) = self.dialogs.get(id)
-                && let Ok(ack) = dialog.ack_for_2xx(&invite, response, &via)
-            {
-                let bytes = ack.to_bytes();
-                layer.send_stateless(bytes.clone(), peer);
-                if let Some(fork) = self
-                    .calls
-                    .get_mut(&call_id)
-                    .and_then(|call| call.forks.get_mut(index))
-                {
-                    fork.ack = Some(bytes);
-                }
-            }
-        }
-        if already_answered {
-            // Another fork answered first (or a second 2xx of a fork that
-            // became the A leg): hang this dialog up.
-            if let Some(id) = dialog_id {
-                self.send_bye(layer, &id);
-            }
-            return;
-        }
-        if originating {
-            self.originate_answered(layer, call_id, index, response);
-            return;
-        }
-        let switch = Arc::clone(&self.switch);
-        let bus = &switch.bus;
-        let Some(call) = self.calls.get_mut(&call_id) else {
-            return;
-        };
-        call.winner = Some(index);
-        call.no_answer_at = None;
-        call.forks[index].final_status = Some(response.status());
-        let _ = call.forks[index].channel.answer(bus);
-        let _ = call.a.channel.answer(bus);
-        let a_id = call.a.channel.id().as_str().to_owned();
-        let b_id = call.forks[index].channel.id().as_str().to_owned();
-        let _ = switch.channels.bridge(bus, &a_id, &b_id);
-        self.cancel_forks(layer, call_id, HangupCause::LoseRace, Some(index));
-        self.relay_to_a(layer, call_id, response);
-        if let Some(call) = self.calls.get_mut(&call_id) {
-            call.a.answered = true;
-            call.dialing = None;
-        }
-    }
-
-    /// The caller's ACK brought the answer to the callee's offer: the
-    /// callee's 2xx is ACKed with it.
-    pub(super) fn ack_with_answer(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        caller_ack: &Request,
-    ) {
-        let Some(call) = self.calls.get(&call_id) else {
-            return;
-        };
-        let Some(index) = call.winner else {
-            return;
-        };
-        let Some(fork) = call.forks.get(index) else {
-            return;
-        };
-        let Some(ok) = fork.awaiting_answer.clone() else {
-            return;
-        };
-        let (peer, invite, dialog_id) = (fork.peer, fork.invite.clone(), fork.dialog.clone());
-        let via = self.via(transport_of(&peer));
-        let Some(dialog) = dialog_id.as_ref().and_then(|id| self.dialogs.get(id)) else {
-            return;
-        };
-        let Ok(mut ack) = dialog.ack_for_2xx(&invite, &ok, &via) else {
-            return;
-        };
-        if !caller_ack.body().is_empty() {
-            let content_type = caller_ack
-                .headers()
-                .get("Content-Type")
-                .unwrap_or("application/sdp");
-            let _ = ack.headers_mut().push("Content-Type", content_type);
-            ack.set_body(caller_ack.body().to_vec());
-        }
-        let bytes = ack.to_bytes();
-        layer.send_stateless(bytes.clone(), peer);
-        if let Some(fork) = self
-            .calls
-            .get_mut(&call_id)
-            .and_then(|call| call.forks.get_mut(index))
-        {
-            fork.awaiting_answer = None;
-            fork.ack = Some(bytes);
-        }
-    }
-
-    /// CANCELs every fork still ringing (but `except`), hanging their legs
-    /// up with `cause`.
-    pub(super) fn cancel_forks(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        cause: HangupCause,
-        except: Option<usize>,
-    ) {
-        let pending: Vec<(Request, Peer, Arc<ChannelHandle>)> = self
-            .calls
-            .get_mut(&call_id)
-            .map(|call| {
-                call.forks
-                    .iter_mut()
-                    .enumerate()
-                    .filter(|(i, f)| Some(*i) != except && f.final_status.is_none())
-                    .map(|(_, f)| {
-                        f.final_status = Some(487);
-                        (f.invite.clone(), f.peer, Arc::clone(&f.channel))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (invite, peer, channel) in pending {
-            if let Ok(cancel) = cancel_for(&invite)
-                && let Ok(key) = layer.send_request(cancel, peer, Instant::now())
-            {
-                self.by_client.insert(key, ClientRole::Other);
-            }
-            channel.hangup(&self.switch.bus, cause, Some(487));
-            self.finish(&channel);
-        }
-    }
-
-    /// Relays a provisional or 2xx response from a B leg to the A leg.
-    fn relay_to_a(&mut self, layer: &mut TransactionLayer, call_id: u64, response: &Response) {
-        let Some(call) = self.calls.get(&call_id) else {
-            return;
-        };
-        match &call.a.side {
-            ASide::Caller { invite, .. } => {
-                let transport = invite
-                    .headers()
-                    .top_via()
-                    .map(|v| v.transport.to_ascii_lowercase())
-                    .unwrap_or_else(|_| "udp".into());
-                let contact = self.contact(&transport);
-                self.respond_to_caller(layer, call_id, response, &contact);
-            }
-            ASide::Originated(_) if (200..300).contains(&response.status()) => {
-                let answer = response.body().to_vec();
-                let content_type = response.headers().get("Content-Type").map(str::to_owned);
-                self.ack_originated(layer, call_id, answer, content_type);
-            }
-            ASide::Originated(_) | ASide::Originating(_) => {}
-        }
-    }
-
-    fn respond_to_caller(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        response: &Response,
-        contact: &str,
-    ) {
-        let Some(call) = self.calls.get_mut(&call_id) else {
-            return;
-        };
-        let ASide::Caller { invite, key, tag } = &call.a.side else {
-            return;
-        };
-        let Ok(mut relay) = Response::for_request(invite, response.status(), response.reason())
-        else {
-            return;
-        };
-        if !response.body().is_empty() {
-            if let Some(ct) = response.headers().get("Content-Type") {
-                let _ = relay.headers_mut().push("Content-Type", ct);
-            }
-            relay.set_body(response.body().to_vec());
-        }
-        if call.a.dialog.is_none() {
-            match Dialog::uas_from_request(invite, tag, contact) {
-                Ok(dialog) => {
-                    let id = dialog.id().clone();
-                    self.dialogs.insert(dialog);
-                    self.by_dialog.insert(id.clone(), call_id);
-                    call.a.dialog = Some(id);
-                }
-                Err(e) => {
-                    tracing::warn!("cannot make a dialog with the caller: {e:?}");
-                    return;
-                }
-            }
-        }
-        if let Some(dialog) = call
-            .a
-            .dialog
-            .as_ref()
-            .and_then(|id| self.dialogs.get_mut(id))
-        {
-            let _ = dialog.prepare_response(&mut relay);
-        }
-        let _ = layer.respond(key, relay, Instant::now());
-    }
-
-    /// Ends a call that was not answered: the A leg gets the failure (a
-    /// final response to a caller, the end of an originated leg) and is
-    /// hung up with `cause`.
-    pub(super) fn fail_call(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        cause: HangupCause,
-        answer: Option<(u16, String)>,
-    ) {
-        let Some(call) = self.calls.get_mut(&call_id) else {
-            return;
-        };
-        if call.a.finished {
-            return;
-        }
-        call.a.finished = true;
-        let (status, reason) = answer.unwrap_or_else(|| {
-            (
-                cause.sip_status(),
-                reason_phrase(cause.sip_status()).to_owned(),
-            )
-        });
-        match &mut call.a.side {
-            ASide::Caller { invite, key, tag } => {
-                if let Ok(mut response) = Response::for_request(invite, status, &reason) {
-                    let _ = response.add_to_tag(tag);
-                    let _ = layer.respond(key, response, Instant::now());
-                }
-            }
-            ASide::Originating(originating) => {
-                originating.reply_failure(cause);
-                // The A channel is detached: nothing to hang up.
-                self.forget(call_id);
-                return;
-            }
-            ASide::Originated(_) => {
-                self.end_originated(layer, call_id);
-            }
-        }
-        let Some(call) = self.calls.get(&call_id) else {
-            return;
-        };
-        let channel = Arc::clone(&call.a.channel);
-        channel.hangup(&self.switch.bus, cause, Some(status));
-        self.finish(&channel);
-        self.forget(call_id);
-    }
-
-    /// Gives up on groups that rang past their `call_timeout`: their forks
-    /// are cancelled (NO_ANSWER) and the next group rings, or the bridge
-    /// fails with 480.
-    pub fn on_tick(&mut self, layer: &mut TransactionLayer, now: Instant) {
-        let expired: Vec<u64> = self
-            .calls
-            .iter()
-            .filter(|(_, call)| {
-                call.winner.is_none()
-                    && !call.a.finished
-                    && call.no_answer_at.is_some_and(|at| at <= now)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for call_id in expired {
-            if let Some(call) = self.calls.get_mut(&call_id) {
-                call.no_answer_at = None;
-            }
-            self.cancel_forks(layer, call_id, HangupCause::NoAnswer, None);
-            self.record_failure(call_id, (480, "No Answer".into(), HangupCause::NoAnswer));
-            self.dial_next_group(layer, call_id);
-        }
-    }
-
-    /// The caller cancelled: 487 to the INVITE, CANCEL every fork.
-    pub fn on_cancel(&mut self, layer: &mut TransactionLayer, invite: &ServerKey) {
-        let Some(call_id) = self.by_server.get(invite).copied() else {
-            return;
-        };
-        self.abandon(
-            layer,
-            call_id,
-            HangupCause::OriginatorCancel,
-            (487, "Request Terminated".into()),
-        );
-    }
-
-    /// Cancels every pending fork of an unanswered call and ends the A leg
-    /// with `answer`.
-    pub(super) fn abandon(
-        &mut self,
-        layer: &mut TransactionLayer,
-        call_id: u64,
-        cause: HangupCause,
-        answer: (u16, String),
-    ) {
-        self.cancel_forks(layer, call_id, cause, None);
-        self.fail_call(layer, call_id, cause, Some(answer));
-    }
 }
 
 /// The value a `{}` prefix gives `name`.
@@ -1033,13 +515,6 @@ fn variable_in(variables: &[(String, String)], name: &str) -> Option<String> {
         .rev()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
-}
-
-/// The address a Contact URI points at.
-fn contact_address(contact: &str) -> Option<SocketAddr> {
-    let uri = Uri::parse(contact).ok()?;
-    let sip = uri.as_sip()?;
-    trunk::resolve(sip.host, sip.port)
 }
 
 /// The failure a bridge ends with: a 6xx first, else the lowest status

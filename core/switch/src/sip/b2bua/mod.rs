@@ -17,7 +17,9 @@ mod dialog;
 mod inbound;
 mod limit;
 mod originate;
+mod outcome;
 mod route;
+mod targets;
 mod trunk;
 
 use super::outbound::Outbound;
