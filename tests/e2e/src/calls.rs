@@ -77,12 +77,16 @@ pub fn listening_peer(
     };
     args.extend_from_slice(extra);
     let peer = sipp::spawn_callee(dir.path(), port, &args, 1, Duration::from_secs(40));
-    // Go on only once the peer listens: its UDP (or, over TCP, its TCP)
-    // port is taken.
+    // Go on only once the peer listens: its port is taken for the
+    // transport it runs (another test's UDP peer on the same number must
+    // not pass for a TCP peer that is not up yet).
+    let over_tcp = extra.windows(2).any(|w| w == ["-t", "t1"]);
     let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
-        && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
-    {
+    while if over_tcp {
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+    } else {
+        std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+    } {
         assert!(
             Instant::now() < deadline,
             "the SIPp peer never bound port {port}"
