@@ -477,6 +477,11 @@ fn continue_on_fail_goes_on_with_the_dialplan_after_a_failed_bridge() {
         rows.contains(&"outbound|1003|NORMAL_CLEARING|None|1|acme.test".to_owned()),
         "{rows:?}"
     );
+    // The caller's CDR shows where the transfer took it, as FreeSWITCH's.
+    assert!(
+        rows.contains(&"inbound|1003|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
     calls::assert_no_call_left(&switch);
 }
 
@@ -562,7 +567,8 @@ fn limit_and_max_calls_refuse_calls_with_their_answers_until_a_slot_frees() {
     );
     let rows = cdrs(&switch);
     assert!(
-        rows.contains(&"inbound|81002|NORMAL_TEMPORARY_FAILURE|503|0|acme.test".to_owned()),
+        // Transferred to over-limit, which answered 503.
+        rows.contains(&"inbound|over-limit|NORMAL_TEMPORARY_FAILURE|503|0|acme.test".to_owned()),
         "{rows:?}"
     );
 }

@@ -592,6 +592,14 @@ impl Channel {
         self.profile.callee_id_number = number.into();
     }
 
+    /// Routes the leg anew (`transfer`): its destination and context, as
+    /// FreeSWITCH's caller profile records them (so the CDR shows where
+    /// the call went last).
+    pub fn set_destination(&mut self, number: impl Into<String>, context: impl Into<String>) {
+        self.profile.destination_number = number.into();
+        self.profile.context = context.into();
+    }
+
     fn live(&self) -> Result<(), ChannelError> {
         if self.state.is_hungup() {
             Err(ChannelError::HungUp(self.id.clone()))

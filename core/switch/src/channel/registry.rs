@@ -103,6 +103,11 @@ impl ChannelHandle {
         self.lock().set_callee(name, number);
     }
 
+    /// Records a new destination and context ([`Channel::set_destination`]).
+    pub fn set_destination(&self, number: &str, context: &str) {
+        self.lock().set_destination(number, context);
+    }
+
     /// Moves to a running state ([`Channel::set_state`]); fires
     /// `CHANNEL_STATE` when the state changed.
     pub fn set_state(&self, bus: &EventBus, to: ChannelState) -> Result<bool, ChannelError> {

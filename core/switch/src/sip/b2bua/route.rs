@@ -211,6 +211,7 @@ impl B2bua {
             "transfer {} to {destination} in context {context}",
             call.a.channel.id().as_str()
         );
+        call.a.channel.set_destination(destination, &context);
         self.route(layer, call_id, destination, &context);
     }
 
