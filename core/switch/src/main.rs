@@ -49,6 +49,9 @@ struct ServeArgs {
     /// SIP listening address, UDP and TCP.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5060")]
     sip: SocketAddr,
+    /// RTP port range for anchored media; each call leg takes an even/odd pair.
+    #[arg(long, value_name = "LOW-HIGH", default_value = "16384-32768", value_parser = switchyard::media::RtpPorts::parse_range)]
+    rtp_ports: (u16, u16),
     /// Event socket admin password [default: generated into DATA_DIR/esl.secret]
     #[arg(
         long,
@@ -107,6 +110,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         mod_dir: args.mod_dir,
         esl: args.esl,
         sip: args.sip,
+        rtp_ports: args.rtp_ports,
         esl_password: args.esl_password,
         log_level: args.log_level,
     };

@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub esl: SocketAddr,
     /// SIP address (UDP and TCP).
     pub sip: SocketAddr,
+    /// The RTP port range (low, high).
+    pub rtp_ports: (u16, u16),
     /// Event socket admin password; generated when absent.
     pub esl_password: Option<String>,
     /// Log level on stderr; default: the configuration's.
@@ -114,11 +116,15 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         options.log_level.is_some(),
     );
 
+    let ports = crate::media::RtpPorts::new(options.rtp_ports.0, options.rtp_ports.1)?;
+    switch.set_media(crate::media::MediaEngine::new(ports, options.sip.ip()));
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("switchyard-io")
         .build()
         .map_err(|e| format!("cannot start the IO runtime: {e}"))?;
+    switch.media().set_runtime(runtime.handle().clone());
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.esl)
             .await

@@ -97,6 +97,7 @@ pub struct Switch {
     /// `gateway` commands tell the registration engine (on the SIP thread).
     pub gateways: Arc<crate::gateway::GatewayStates>,
     call_control: std::sync::OnceLock<crossbeam_channel::Sender<crate::sip::Inbound>>,
+    media: std::sync::OnceLock<Arc<crate::media::MediaEngine>>,
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
@@ -144,6 +145,7 @@ impl Switch {
             channels: crate::channel::ChannelRegistry::new(),
             gateways: Arc::new(crate::gateway::GatewayStates::new()),
             call_control: std::sync::OnceLock::new(),
+            media: std::sync::OnceLock::new(),
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),
@@ -193,6 +195,24 @@ impl Switch {
         self.call_control
             .get()
             .is_some_and(|sender| sender.send(crate::sip::Inbound::Command(command)).is_ok())
+    }
+
+    /// Sets the media engine (once, at start; later calls are ignored).
+    pub fn set_media(&self, media: crate::media::MediaEngine) {
+        let _ = self.media.set(Arc::new(media));
+    }
+
+    /// The media engine: the one set at start, else one on the default
+    /// port range at 127.0.0.1.
+    pub fn media(&self) -> &Arc<crate::media::MediaEngine> {
+        self.media.get_or_init(|| {
+            let (low, high) = crate::media::ports::DEFAULT_RANGE;
+            let ports = crate::media::RtpPorts::new(low, high).expect("the default range is valid");
+            Arc::new(crate::media::MediaEngine::new(
+                ports,
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            ))
+        })
     }
 
     /// Runs an API command line.

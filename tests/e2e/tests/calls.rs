@@ -44,6 +44,12 @@ const DIALPLAN: &str = r#"<include>
         <action application="transfer" data="1003 XML acme.test"/>
       </condition>
     </extension>
+    <extension name="pass-through">
+      <condition field="destination_number" expression="^5(10\d\d)$">
+        <action application="set" data="bypass_media=true"/>
+        <action application="bridge" data="user/$1@${domain_name}"/>
+      </condition>
+    </extension>
     <extension name="local">
       <condition field="destination_number" expression="^(10\d\d)$">
         <action application="set" data="hangup_after_bridge=true"/>
@@ -327,13 +333,15 @@ fn an_unanswered_call_times_out_with_480_and_the_callee_is_cancelled() {
 }
 
 #[test]
-fn info_and_a_hold_re_invite_cross_the_bridge() {
+fn with_bypass_media_info_and_a_hold_re_invite_cross_the_bridge() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-relay");
     let callee = registered_callee(&switch, &dir, Some("uas_relay.xml"));
-    // The caller checks the callee's a=recvonly came back; the callee checks
-    // the DTMF body and a=sendonly arrived (check_it: a miss fails the call).
-    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_relay.xml", &[]);
+    // With bypass_media=true the switch relays in-dialog requests and their
+    // SDP unchanged. The caller checks the callee's a=recvonly came back;
+    // the callee checks the DTMF body and a=sendonly arrived (check_it: a
+    // miss fails the call).
+    let caller = call_with(&switch, &dir, "51002", "call_auth_uac_relay.xml", &[]);
     both_completed(&switch, &caller, callee);
 }
 
@@ -789,9 +797,28 @@ fn early_media_reaches_the_caller_before_the_answer() {
 fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
     let switch = switch_with_users();
     let dir = TempDir::new("call-late-offer");
-    // The callee's scenario requires an m= line in its ACK (the caller's
-    // answer); the caller's requires the callee's offer in the 200.
+    // With bypass_media the callee gets no offer either: its scenario
+    // requires an m= line in its ACK (the caller's answer); the caller's
+    // requires the callee's offer in the 200.
     let callee = registered_callee(&switch, &dir, Some("uas_originated.xml"));
+    let caller = call_with(&switch, &dir, "51002", "call_auth_uac_late_offer.xml", &[]);
+    both_completed(&switch, &caller, callee);
+    let rows = cdrs(&switch);
+    assert!(
+        rows.contains(&"outbound|1002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
+        "{rows:?}"
+    );
+    calls::assert_no_call_left(&switch);
+}
+
+#[test]
+fn an_anchored_caller_without_an_offer_answers_the_switchs_offer_in_its_ack() {
+    let switch = switch_with_users();
+    let dir = TempDir::new("call-late-offer-anchored");
+    // Anchored (the default): the callee gets the switch's offer and
+    // answers it; the caller gets the switch's offer in the 200 (its
+    // scenario requires an m= line there) and answers in its ACK.
+    let callee = registered_callee(&switch, &dir, None);
     let caller = call_with(&switch, &dir, "1002", "call_auth_uac_late_offer.xml", &[]);
     both_completed(&switch, &caller, callee);
     let rows = cdrs(&switch);

@@ -17,7 +17,7 @@ mod telephone_event;
 pub use detector::{BLOCK_SECONDS, DetectorConfig, DetectorError, DtmfDetector, InbandEvent};
 pub use digit::{COL_FREQS, Digit, ROW_FREQS};
 pub use goertzel::{Goertzel, GoertzelBank};
-pub use info::{InfoBodyKind, InfoDtmf, InfoError};
+pub use info::{InfoBodyKind, InfoDtmf, InfoError, parse_info_body};
 pub use receiver::{
     DtmfEvent, EndReason, ReceiverConfig, ReceiverEvents, ReceiverStats, TelephoneEventReceiver,
 };

@@ -109,6 +109,22 @@ pub fn build_bridge(kind: ChannelEvent, channel: &Channel, other: Option<&Channe
     event
 }
 
+/// An event about `channel` that is not a state change (`DTMF`, ...):
+/// the channel's headers, profile, other leg and variables, as FreeSWITCH
+/// puts on every channel-scoped event.
+pub fn build_named(name: &'static str, channel: &Channel) -> Event {
+    let mut event = Event::core(name);
+    add_channel_data(&mut event, channel);
+    add_profile(&mut event, "Caller", channel);
+    if let Some(id) = channel.other_leg() {
+        event.add_header("Other-Leg-Unique-ID", id.as_str());
+    }
+    for (name, value) in channel.variables() {
+        event.add_header(format!("variable_{name}"), value.as_str());
+    }
+    event
+}
+
 fn add_channel_data(event: &mut Event, channel: &Channel) {
     let state = channel.state();
     let direction = channel.direction().as_str();

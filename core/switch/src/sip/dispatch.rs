@@ -148,6 +148,16 @@ impl Dispatcher {
                         let found = self.b2bua.kill(&mut self.transactions, &uuid, cause);
                         let _ = reply.send(found);
                     }
+                    CallCommand::Answer { uuid, stage, reply } => {
+                        let done =
+                            self.b2bua
+                                .answer_for_session(&mut self.transactions, &uuid, stage);
+                        let _ = reply.send(done);
+                    }
+                    CallCommand::AppDone { uuid, outcome } => {
+                        self.b2bua
+                            .on_app_done(&mut self.transactions, &uuid, outcome);
+                    }
                     CallCommand::HangupAll {
                         cause,
                         tenant,

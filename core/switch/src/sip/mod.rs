@@ -92,6 +92,22 @@ pub enum CallCommand {
         /// Where the counts go.
         reply: crossbeam_channel::Sender<SipStatus>,
     },
+    /// A session thread asks to ring, pre-answer or answer its call.
+    Answer {
+        /// The leg.
+        uuid: String,
+        /// How far.
+        stage: crate::session::AnswerStage,
+        /// Whether it was done.
+        reply: crossbeam_channel::Sender<bool>,
+    },
+    /// A session thread finished a dialplan application.
+    AppDone {
+        /// The leg.
+        uuid: String,
+        /// What the dialplan does next.
+        outcome: crate::session::AppOutcome,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.

@@ -31,6 +31,11 @@ impl B2bua {
                 return;
             }
         };
+        if !self.decide_anchoring(call_id) {
+            let (status, reason, cause) = failure(HangupCause::IncompatibleDestination);
+            self.bridge_failed(layer, call_id, cause, (status, reason));
+            return;
+        }
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
@@ -137,6 +142,7 @@ impl B2bua {
             variable_in(variables, "origination_caller_id_name").unwrap_or(cid_name),
             variable_in(variables, "origination_caller_id_number").unwrap_or(cid_number),
         );
+        let anchored = call.anchored;
         let (offer, content_type, max_forwards) = match &call.a.side {
             ASide::Caller { invite, .. } => (
                 invite.body().to_vec(),
@@ -196,14 +202,16 @@ impl B2bua {
             .and_then(|()| headers.push("Contact", &contact))
             .and_then(|()| headers.push("Allow", crate::sip::ALLOWED_METHODS))
             .and_then(|()| match &content_type {
-                Some(ct) if !offer.is_empty() => headers.push("Content-Type", ct),
+                Some(ct) if !offer.is_empty() && !anchored => headers.push("Content-Type", ct),
                 _ => Ok(()),
             });
         if pushed.is_err() {
             tracing::warn!("bridge: cannot build the INVITE to {}", target.request_uri);
             return Err(failure(HangupCause::InvalidUrl));
         }
-        invite.set_body(offer);
+        if !anchored {
+            invite.set_body(offer);
+        }
         let profile = CallerProfile {
             username: target.callee.clone(),
             caller_id_name: cid_name.clone(),
@@ -235,6 +243,24 @@ impl B2bua {
                 tracing::error!("cannot create a channel: {e}");
                 failure(HangupCause::NormalTemporaryFailure)
             })?;
+        let media = if anchored {
+            match self.offer_for_fork(call_id, &channel) {
+                Ok(media) => {
+                    let _ = invite
+                        .headers_mut()
+                        .push("Content-Type", "application/sdp");
+                    invite.set_body(media.local_sdp.clone());
+                    Some(media)
+                }
+                Err(cause) => {
+                    channel.hangup(&self.switch.bus, cause, None);
+                    self.finish(&channel);
+                    return Err(failure(cause));
+                }
+            }
+        } else {
+            None
+        };
         let key = match layer.send_request(invite.clone(), target.peer, Instant::now()) {
             Ok(key) => key,
             Err(e) => {
@@ -267,6 +293,7 @@ impl B2bua {
             auth,
             authorized: false,
             awaiting_answer: None,
+            media,
         });
         self.by_client
             .insert(key, ClientRole::Invite(call_id, index));
@@ -316,6 +343,15 @@ impl B2bua {
         match status {
             101..=199 => {
                 let early_media = !response.body().is_empty();
+                if early_media && !self.fork_answered_sdp(call_id, index, &response) {
+                    return;
+                }
+                let Some(call) = self.calls.get_mut(&call_id) else {
+                    return;
+                };
+                let Some(fork) = call.forks.get_mut(index) else {
+                    return;
+                };
                 if early_media {
                     let _ = fork.channel.pre_answer(bus);
                 } else {

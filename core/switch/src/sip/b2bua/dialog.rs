@@ -57,13 +57,30 @@ impl B2bua {
                     .calls
                     .get(&call_id)
                     .is_some_and(|call| call.a.dialog.as_ref() == Some(&dialog_id));
-                if from_caller {
+                let anchored = self.calls.get(&call_id).is_some_and(|call| call.anchored);
+                if anchored {
+                    self.answer_in_ack(call_id, &dialog_id, request);
+                } else if from_caller {
                     self.ack_with_answer(layer, call_id, request);
                 }
                 None
             }
             Method::Bye => {
                 self.hang_up_from(layer, call_id, &dialog_id);
+                Some((200, "OK".into()))
+            }
+            Method::Invite | Method::Info | Method::Update
+                if self.calls.get(&call_id).is_some_and(|call| call.anchored) =>
+            {
+                let key = key?.clone();
+                self.answer_locally(layer, call_id, &dialog_id, request, &key)
+            }
+            Method::Options
+                if self
+                    .calls
+                    .get(&call_id)
+                    .is_some_and(|call| call.anchored && call.winner.is_none()) =>
+            {
                 Some((200, "OK".into()))
             }
             Method::Invite
@@ -227,11 +244,16 @@ impl B2bua {
     }
 
     /// Ends a call from the API.
-    fn end_call(&mut self, layer: &mut TransactionLayer, call_id: u64, cause: HangupCause) {
+    pub(super) fn end_call(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        cause: HangupCause,
+    ) {
         let Some(call) = self.calls.get(&call_id) else {
             return;
         };
-        if call.winner.is_none() {
+        if call.winner.is_none() && !call.a.answered {
             let status = cause.sip_status();
             self.abandon(
                 layer,
@@ -251,7 +273,7 @@ impl B2bua {
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
-        if call.winner.is_none() {
+        if call.winner.is_none() && !call.a.answered {
             if call.a.dialog.as_ref() == Some(from) {
                 // The A leg's dialog is over: nothing more to send on it.
                 if let ASide::Originated(originated) = &mut call.a.side {

@@ -201,6 +201,7 @@ impl B2bua {
             channel,
             answered: false,
             finished: false,
+            media: None,
         });
         self.route(layer, call_id, destination, context);
     }

@@ -16,9 +16,11 @@ mod bridge;
 mod dialog;
 mod inbound;
 mod limit;
+mod media;
 mod originate;
 mod outcome;
 mod route;
+mod session;
 mod targets;
 mod trunk;
 
@@ -45,6 +47,8 @@ struct ALeg {
     channel: Arc<ChannelHandle>,
     answered: bool,
     finished: bool,
+    /// Its media, when the switch anchors it.
+    media: Option<media::LegMedia>,
 }
 
 /// How the A leg came to be. The caller's variant is the common one and
@@ -83,6 +87,8 @@ struct Fork {
     /// Its 2xx, when it carried the offer (the caller sent none): the ACK
     /// waits for the caller's ACK, whose answer it carries.
     awaiting_answer: Option<Response>,
+    /// Its media, when the switch anchors the call.
+    media: Option<media::LegMedia>,
 }
 
 /// Where the dialplan of a call stands.
@@ -121,6 +127,10 @@ struct Call {
     dialing: Option<Dialing>,
     /// The `limit` slots the call holds.
     limits: Vec<LimitKey>,
+    /// Whether the switch anchors the call's media.
+    anchored: bool,
+    /// The A leg's session thread, once an application needed one.
+    session: Option<crate::session::SessionLink>,
 }
 
 /// Ringing time when neither `call_timeout` nor the dial string says.
@@ -146,6 +156,8 @@ pub struct B2bua {
     by_server: HashMap<ServerKey, u64>,
     by_client: HashMap<ClientKey, ClientRole>,
     by_dialog: HashMap<DialogId, u64>,
+    /// A legs by channel UUID (session threads name their call so).
+    by_uuid: HashMap<String, u64>,
     dialogs: DialogSet,
     branches: BranchGenerator,
     cnonces: Option<RandomCnonce>,
@@ -178,6 +190,7 @@ impl B2bua {
             by_server: HashMap::new(),
             by_client: HashMap::new(),
             by_dialog: HashMap::new(),
+            by_uuid: HashMap::new(),
             dialogs: DialogSet::new(),
             branches,
             cnonces: RandomCnonce::new().ok(),
@@ -210,6 +223,8 @@ impl B2bua {
         if let ASide::Caller { key, .. } = &a.side {
             self.by_server.insert(key.clone(), call_id);
         }
+        self.by_uuid
+            .insert(a.channel.id().as_str().to_owned(), call_id);
         self.calls.insert(
             call_id,
             Call {
@@ -220,13 +235,17 @@ impl B2bua {
                 plan: Plan::default(),
                 dialing: None,
                 limits: Vec::new(),
+                anchored: false,
+                session: None,
             },
         );
         call_id
     }
 
-    /// Writes the CDR of a leg that has hung up and removes it.
+    /// Writes the CDR of a leg that has hung up and removes it (its media
+    /// counters become channel variables first).
     fn finish(&self, channel: &ChannelHandle) {
+        self.switch.media().close(channel.id().as_str());
         if let Err(e) = crate::channel::cdr::finish(
             &self.switch.store,
             &self.switch.bus,
@@ -242,9 +261,9 @@ impl B2bua {
     /// and `limit` slots.
     fn forget(&mut self, call_id: u64) {
         if let Some(call) = self.calls.get(&call_id) {
-            // Keep the call while a bridged dialog lives (its BYE is still
-            // to come); forget it once every leg has ended.
-            let live = call.winner.is_some() && !call.a.finished && call.a.answered;
+            // Keep the call while an answered dialog lives (its BYE is
+            // still to come); forget it once every leg has ended.
+            let live = !call.a.finished && call.a.answered;
             if live {
                 return;
             }
@@ -253,6 +272,7 @@ impl B2bua {
             if let ASide::Caller { key, .. } = &call.a.side {
                 self.by_server.remove(key);
             }
+            self.by_uuid.remove(call.a.channel.id().as_str());
             for fork in &call.forks {
                 self.by_client.remove(&fork.key);
                 if let Some(id) = &fork.dialog {

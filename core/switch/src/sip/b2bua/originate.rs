@@ -136,6 +136,7 @@ impl B2bua {
             channel,
             answered: false,
             finished: false,
+            media: None,
         });
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.plan.context = context;

@@ -30,7 +30,9 @@ impl B2bua {
         let already_answered = call.winner.is_some() || fork.final_status == Some(200);
         // A caller that sent no offer answers in its ACK (RFC 3264 §4, the
         // offer is in our 2xx): the callee's ACK waits to carry it.
-        let late_offer = matches!(&call.a.side, ASide::Caller { invite, .. } if invite.body().is_empty())
+        let anchored = call.anchored;
+        let late_offer = !anchored
+            && matches!(&call.a.side, ASide::Caller { invite, .. } if invite.body().is_empty())
             && fork.invite.body().is_empty()
             && !response.body().is_empty();
         if late_offer && !already_answered {
@@ -71,6 +73,9 @@ impl B2bua {
             self.originate_answered(layer, call_id, index, response);
             return;
         }
+        if anchored && !self.fork_answered_sdp(call_id, index, response) {
+            tracing::warn!("the callee's answer is unusable: no media will flow");
+        }
         let switch = Arc::clone(&self.switch);
         let bus = &switch.bus;
         let Some(call) = self.calls.get_mut(&call_id) else {
@@ -84,8 +89,14 @@ impl B2bua {
         let a_id = call.a.channel.id().as_str().to_owned();
         let b_id = call.forks[index].channel.id().as_str().to_owned();
         let _ = switch.channels.bridge(bus, &a_id, &b_id);
+        // A caller the switch already answered (a session application ran
+        // before the bridge) gets nothing more; an originated leg still
+        // waits for its ACK.
+        let already_up = call.a.answered && matches!(call.a.side, ASide::Caller { .. });
         self.cancel_forks(layer, call_id, HangupCause::LoseRace, Some(index));
-        self.relay_to_a(layer, call_id, response);
+        if !already_up {
+            self.relay_to_a(layer, call_id, response);
+        }
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.a.answered = true;
             call.dialing = None;
@@ -214,19 +225,47 @@ impl B2bua {
         let Some(call) = self.calls.get_mut(&call_id) else {
             return;
         };
-        let ASide::Caller { invite, key, tag } = &call.a.side else {
+        let ASide::Caller { invite, .. } = &call.a.side else {
             return;
         };
         let Ok(mut relay) = Response::for_request(invite, response.status(), response.reason())
         else {
             return;
         };
-        if !response.body().is_empty() {
-            if let Some(ct) = response.headers().get("Content-Type") {
-                let _ = relay.headers_mut().push("Content-Type", ct);
+        match call.a.media.as_ref().map(|m| m.local_sdp.clone()) {
+            // Anchored: the caller gets our description, in the 2xx and in
+            // any 18x that brings early media.
+            Some(body) if response.status() >= 200 || !response.body().is_empty() => {
+                let _ = relay.headers_mut().push("Content-Type", "application/sdp");
+                relay.set_body(body);
             }
-            relay.set_body(response.body().to_vec());
+            Some(_) => {}
+            None if !response.body().is_empty() => {
+                if let Some(ct) = response.headers().get("Content-Type") {
+                    let _ = relay.headers_mut().push("Content-Type", ct);
+                }
+                relay.set_body(response.body().to_vec());
+            }
+            None => {}
         }
+        self.deliver_to_caller(layer, call_id, relay, contact);
+    }
+
+    /// Sends a response to the caller's INVITE, making the dialog with the
+    /// caller on the first one that has a To tag.
+    pub(super) fn deliver_to_caller(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        mut relay: Response,
+        contact: &str,
+    ) {
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
+        let ASide::Caller { invite, key, tag } = &call.a.side else {
+            return;
+        };
         if call.a.dialog.is_none() {
             match Dialog::uas_from_request(invite, tag, contact) {
                 Ok(dialog) => {

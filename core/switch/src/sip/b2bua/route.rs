@@ -140,18 +140,20 @@ impl B2bua {
                         return;
                     }
                 }
+                other if crate::session::is_session_app(&self.switch, other) => {
+                    if !self.run_in_session(call_id, other, &data) {
+                        self.fail_call(layer, call_id, HangupCause::NormalTemporaryFailure, None);
+                    }
+                    // The session thread says when it is done.
+                    return;
+                }
                 other => tracing::warn!(
                     "dialplan application '{other}' is not available in this switch; skipped"
                 ),
             }
         }
         // The dialplan ran out without bridging or ending the call.
-        self.fail_call(
-            layer,
-            call_id,
-            HangupCause::NormalClearing,
-            Some((480, "Temporarily Unavailable".into())),
-        );
+        self.plan_finished(layer, call_id);
     }
 
     /// `transfer <destination> [XML [<context>]]`: routes the call again.

@@ -1,0 +1,646 @@
+//! One leg's media task on the IO runtime: receives its RTP and RTCP,
+//! latches the source, counts, picks out DTMF, forwards to the bridged
+//! leg (untouched when the codecs match, transcoded when not), decodes for
+//! the session thread when one listens, and sends what the session thread
+//! writes at the packet rate. Every buffer is made when the leg is
+//! configured: steady-state packets allocate nothing.
+
+use super::dtmf::{Dtmf, DtmfSink, DtmfSource};
+use super::frame::PcmFrame;
+use super::sender::LegShared;
+use super::tap::Taps;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchyard_media::codec::{
+    AudioDecoder, AudioEncoder, Codec, CodecKind, Decode, Encode, OpusConfig, Transcoder,
+};
+use switchyard_media::dtmf::{
+    Digit, DtmfDetector, DtmfEvent, ReceiverConfig, SenderConfig, TelephoneEventReceiver,
+    TelephoneEventSender,
+};
+use switchyard_media::rtcp::{CompoundBuilder, ReportBlock, SenderInfo};
+use switchyard_media::rtp::{
+    InterarrivalJitter, Latch, LatchConfig, LatchDecision, PacketKind, RtpPacket, SequenceTracker,
+};
+use switchyard_media::sdp::{Direction, NegotiatedMedia};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// How often RTCP reports go out (RFC 3550's 5 s minimum interval).
+const RTCP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What a leg's task is told to do.
+pub(crate) enum LegCommand {
+    /// Use this negotiated media (initial or after a re-INVITE).
+    Configure(Box<NegotiatedMedia>),
+    /// Forward what arrives to this leg.
+    Bridge(Peer),
+    /// Stop forwarding.
+    Unbridge,
+    /// Decode what arrives into `reader` and send what `writer` holds.
+    AttachSession {
+        /// Frames heard on the leg.
+        reader: crossbeam_channel::Sender<PcmFrame>,
+        /// Frames to send, one per packet interval.
+        writer: crossbeam_channel::Receiver<PcmFrame>,
+    },
+    /// The session thread stopped listening and talking.
+    DetachSession,
+    /// Detect DTMF in the audio (`start_dtmf`) or stop (`stop_dtmf`).
+    Inband(bool),
+    /// Send these digits (RFC 4733 when negotiated, else as tones).
+    SendDtmf(Vec<(Digit, u32)>),
+    /// Add a media tap.
+    AddTap(super::tap::Tap),
+    /// Remove a media tap by id.
+    RemoveTap(u64),
+    /// End the task.
+    Stop,
+}
+
+/// The leg bridged to this one: where forwarded media goes.
+#[derive(Clone)]
+pub(crate) struct Peer {
+    /// Its sending state and socket.
+    pub shared: Arc<LegShared>,
+    /// Its task, for DTMF regenerated there.
+    pub control: tokio::sync::mpsc::UnboundedSender<LegCommand>,
+}
+
+/// The media in force, as the task uses it.
+struct Configured {
+    codec: Codec,
+    telephone_event: Option<(u8, u32)>,
+    comfort_noise: Option<u8>,
+    remote_rtcp: Option<SocketAddr>,
+    /// PCM rate for the session thread: 8 kHz for G.711, 16 kHz for Opus.
+    pcm_rate: u32,
+    frame_samples: usize,
+    decoder: AudioDecoder,
+    encoder: AudioEncoder,
+}
+
+/// The PCM rate the session thread sees for a codec.
+pub(crate) fn pcm_rate(codec: &Codec) -> u32 {
+    match codec.kind() {
+        CodecKind::Opus => 16_000,
+        _ => codec.clock_rate(),
+    }
+}
+
+/// The switch's codec description of a negotiated leg.
+pub(crate) fn codec_of(media: &NegotiatedMedia) -> Option<Codec> {
+    Codec::from_rtpmap(
+        media.payload_type,
+        media.encoding_name,
+        media.clock_rate,
+        media.codec.rtpmap_channels().map(|c| c as u8),
+        u16::try_from(media.ptime).unwrap_or(20),
+    )
+    .ok()
+}
+
+/// A leg's task state.
+pub(crate) struct LegTask {
+    pub shared: Arc<LegShared>,
+    pub rtcp: UdpSocket,
+    pub control: UnboundedReceiver<LegCommand>,
+    pub dtmf: DtmfSink,
+    media: Option<Configured>,
+    latch: Latch,
+    sequence: SequenceTracker,
+    jitter: InterarrivalJitter,
+    telephone_events: Option<TelephoneEventReceiver>,
+    peer: Option<Peer>,
+    transcoder: Option<Transcoder>,
+    reader: Option<crossbeam_channel::Sender<PcmFrame>>,
+    writer: Option<crossbeam_channel::Receiver<PcmFrame>>,
+    inband: Option<DtmfDetector>,
+    taps: Taps,
+    outgoing_events: VecDeque<(Instant, u32, bool, [u8; 4])>,
+    pending_digits: VecDeque<(Digit, u32)>,
+    tones: Option<(switchyard_media::tone::ToneGenerator, u32)>,
+    next_frame: Option<Instant>,
+    next_rtcp: Instant,
+    pcm: Vec<i16>,
+    encoded: Vec<u8>,
+}
+
+impl LegTask {
+    /// A task for a leg not yet negotiated.
+    pub fn new(
+        shared: Arc<LegShared>,
+        rtcp: UdpSocket,
+        control: UnboundedReceiver<LegCommand>,
+        dtmf: DtmfSink,
+    ) -> LegTask {
+        LegTask {
+            shared,
+            rtcp,
+            control,
+            dtmf,
+            media: None,
+            latch: Latch::new(None, LatchConfig::default()),
+            sequence: SequenceTracker::new(),
+            jitter: InterarrivalJitter::new(8000),
+            telephone_events: None,
+            peer: None,
+            transcoder: None,
+            reader: None,
+            writer: None,
+            inband: None,
+            taps: Taps::default(),
+            outgoing_events: VecDeque::new(),
+            pending_digits: VecDeque::new(),
+            tones: None,
+            next_frame: None,
+            next_rtcp: Instant::now() + RTCP_INTERVAL,
+            pcm: vec![0; 5760],
+            encoded: vec![0; 1500],
+        }
+    }
+
+    /// Runs until told to stop or every handle is gone.
+    pub async fn run(mut self) {
+        let socket = Arc::clone(&self.shared.socket);
+        let mut packet = [0u8; 2048];
+        let mut report = [0u8; 1500];
+        loop {
+            let wake = self.next_wake();
+            tokio::select! {
+                biased;
+                command = self.control.recv() => match command {
+                    None | Some(LegCommand::Stop) => break,
+                    Some(command) => self.apply(command),
+                },
+                received = socket.recv_from(&mut packet) => {
+                    if let Ok((len, from)) = received {
+                        self.on_rtp(&mut packet[..len], from, Instant::now());
+                    }
+                }
+                received = self.rtcp.recv_from(&mut report) => {
+                    if let Ok((len, _)) = received {
+                        self.on_rtcp(&report[..len]);
+                    }
+                }
+                () = tokio::time::sleep_until(wake.into()) => self.on_timer(Instant::now()),
+            }
+        }
+        self.taps.close_all();
+    }
+
+    fn next_wake(&self) -> Instant {
+        let mut wake = self.next_rtcp;
+        if let Some(at) = self.next_frame {
+            wake = wake.min(at);
+        }
+        if let Some((at, ..)) = self.outgoing_events.front() {
+            wake = wake.min(*at);
+        }
+        wake
+    }
+
+    fn apply(&mut self, command: LegCommand) {
+        match command {
+            LegCommand::Configure(media) => self.configure(&media),
+            LegCommand::Bridge(peer) => {
+                self.peer = Some(peer);
+                self.transcoder = None;
+            }
+            LegCommand::Unbridge => {
+                self.peer = None;
+                self.transcoder = None;
+            }
+            LegCommand::AttachSession { reader, writer } => {
+                self.reader = Some(reader);
+                self.writer = Some(writer);
+                self.schedule_frames();
+            }
+            LegCommand::DetachSession => {
+                self.reader = None;
+                self.writer = None;
+                self.schedule_frames();
+            }
+            LegCommand::Inband(on) => {
+                self.inband = if on {
+                    let rate = self.media.as_ref().map_or(8000, |m| m.pcm_rate);
+                    DtmfDetector::new(rate).ok()
+                } else {
+                    None
+                };
+            }
+            LegCommand::SendDtmf(digits) => {
+                self.pending_digits.extend(digits);
+                self.start_next_digit(Instant::now());
+                self.schedule_frames();
+            }
+            LegCommand::AddTap(tap) => {
+                self.taps.add(tap);
+                self.schedule_frames();
+            }
+            LegCommand::RemoveTap(id) => {
+                self.taps.remove(id);
+                self.schedule_frames();
+            }
+            LegCommand::Stop => {}
+        }
+    }
+
+    fn configure(&mut self, media: &NegotiatedMedia) {
+        let Some(codec) = codec_of(media) else {
+            tracing::warn!(
+                "{}: negotiated {} cannot be carried",
+                self.dtmf_channel(),
+                media.encoding_name
+            );
+            return;
+        };
+        let rate = pcm_rate(&codec);
+        let opus = OpusConfig {
+            sample_rate: rate,
+            ..OpusConfig::default()
+        };
+        let (Ok(decoder), Ok(encoder)) = (
+            AudioDecoder::new(&codec, rate),
+            AudioEncoder::new(&codec, opus),
+        ) else {
+            tracing::warn!("{}: cannot set up {}", self.dtmf_channel(), media.encoding_name);
+            return;
+        };
+        let remote = (!media.remote_rtp.ip().is_unspecified()).then_some(media.remote_rtp);
+        let changed_remote = self.media.is_none() || self.latch.remote() != remote;
+        if changed_remote && self.latch.latched() != remote {
+            self.latch.set_signalled(remote);
+        }
+        let telephone_event = media.telephone_event.map(|t| (t.payload_type, t.clock_rate));
+        self.telephone_events =
+            telephone_event.map(|(_, rate)| TelephoneEventReceiver::new(ReceiverConfig::new(rate)));
+        self.jitter = InterarrivalJitter::new(codec.clock_rate());
+        let can_send = matches!(media.direction, Direction::SendRecv | Direction::SendOnly)
+            && remote.is_some();
+        {
+            let mut state = self.shared.lock();
+            state.remote = self.latch.remote();
+            state.codec = Some(codec);
+            state.telephone_event = telephone_event;
+            state.can_send = can_send;
+        }
+        let frame_samples = codec.frame_samples_at(rate);
+        self.media = Some(Configured {
+            codec,
+            telephone_event,
+            comfort_noise: media.comfort_noise,
+            remote_rtcp: (!media.remote_rtcp.ip().is_unspecified()).then_some(media.remote_rtcp),
+            pcm_rate: rate,
+            frame_samples,
+            decoder,
+            encoder,
+        });
+        self.transcoder = None;
+        if self.inband.is_some() {
+            self.inband = DtmfDetector::new(rate).ok();
+        }
+        self.schedule_frames();
+    }
+
+    fn dtmf_channel(&self) -> String {
+        self.dtmf.channel_id().to_owned()
+    }
+
+    /// Whether the task must wake at the packet rate: a session writes, a
+    /// tap listens, or digits are being sent as tones.
+    fn schedule_frames(&mut self) {
+        let needed = self.media.is_some()
+            && (self.writer.is_some() || self.taps.wants_write() || self.tones.is_some());
+        match (needed, self.next_frame) {
+            (true, None) => self.next_frame = Some(Instant::now()),
+            (false, Some(_)) => self.next_frame = None,
+            _ => {}
+        }
+    }
+
+    fn on_rtp(&mut self, bytes: &mut [u8], from: SocketAddr, now: Instant) {
+        let Ok(packet) = RtpPacket::parse(bytes) else {
+            self.shared.lock().stats.record_skipped();
+            return;
+        };
+        let Some(media) = self.media.as_ref() else {
+            return;
+        };
+        let (ssrc, seq, ts, pt, marker) = (
+            packet.ssrc(),
+            packet.sequence(),
+            packet.timestamp(),
+            packet.payload_type(),
+            packet.marker(),
+        );
+        let (payload_start, payload_len) = {
+            let payload = packet.payload();
+            (packet.header_len(), payload.len())
+        };
+        if self.latch.on_packet(from, ssrc, seq, now) == LatchDecision::Drop {
+            self.shared.lock().stats.record_skipped();
+            return;
+        }
+        let remote = self.latch.remote();
+        let kind = if Some(pt) == media.telephone_event.map(|t| t.0) {
+            PacketKind::Dtmf
+        } else if Some(pt) == media.comfort_noise || pt == 13 {
+            PacketKind::ComfortNoise
+        } else if pt == media.codec.payload_type() {
+            PacketKind::Media
+        } else {
+            self.shared.lock().stats.record_skipped();
+            return;
+        };
+        {
+            let mut state = self.shared.lock();
+            if state.remote != remote {
+                state.remote = remote;
+            }
+            state
+                .stats
+                .record_received(kind, bytes.len(), payload_len, seq, now);
+        }
+        let _ = self.sequence.update(ssrc, seq);
+        match kind {
+            PacketKind::Dtmf => {
+                let payload = &bytes[payload_start..payload_start + payload_len];
+                self.on_telephone_event(ts, seq, marker, payload);
+            }
+            PacketKind::ComfortNoise => {}
+            PacketKind::Media => {
+                self.jitter.update(ts, now);
+                self.on_audio(bytes, payload_start, payload_len);
+            }
+        }
+    }
+
+    fn on_telephone_event(&mut self, ts: u32, seq: u16, marker: bool, payload: &[u8]) {
+        let Some(receiver) = self.telephone_events.as_mut() else {
+            return;
+        };
+        let Ok(events) = receiver.handle_packet(ts, seq, marker, payload) else {
+            return;
+        };
+        for event in events {
+            if let DtmfEvent::End {
+                digit, duration_ms, ..
+            } = event
+            {
+                self.dtmf.deliver(Dtmf {
+                    digit: digit.to_char(),
+                    duration_ms,
+                    source: DtmfSource::Rtp,
+                });
+                // The bridged leg gets the press regenerated in its own
+                // payload type and clock.
+                if let Some(peer) = &self.peer {
+                    let _ = peer
+                        .control
+                        .send(LegCommand::SendDtmf(vec![(digit, duration_ms.max(40))]));
+                }
+            }
+        }
+    }
+
+    fn on_audio(&mut self, bytes: &mut [u8], payload_start: usize, payload_len: usize) {
+        let Some(media) = self.media.as_mut() else {
+            return;
+        };
+        let decode = self.reader.is_some() || self.inband.is_some() || self.taps.wants_read();
+        if decode {
+            let payload = &bytes[payload_start..payload_start + payload_len];
+            if let Ok(samples) = media.decoder.decode(payload, &mut self.pcm) {
+                let pcm = &mut self.pcm[..samples];
+                self.taps.on_read(pcm, media.pcm_rate);
+                if let Some(detector) = self.inband.as_mut() {
+                    let mut found = None;
+                    detector.process(pcm, |event| {
+                        if let switchyard_media::dtmf::InbandEvent::Digit { digit, .. } = event {
+                            found = Some(digit);
+                        }
+                    });
+                    if let Some(digit) = found {
+                        self.dtmf.deliver(Dtmf {
+                            digit: digit.to_char(),
+                            duration_ms: 0,
+                            source: DtmfSource::InbandAudio,
+                        });
+                    }
+                }
+                if let Some(reader) = &self.reader {
+                    for chunk in pcm.chunks(super::frame::MAX_FRAME_SAMPLES) {
+                        let _ = reader.try_send(PcmFrame::from_samples(chunk, media.pcm_rate));
+                    }
+                }
+            }
+        }
+        let Some(peer) = &self.peer else {
+            return;
+        };
+        let codec = media.codec;
+        let mut out = peer.shared.lock();
+        let Some(to) = out.codec else {
+            return;
+        };
+        if codec.can_relay_to(&to) {
+            out.relay(&peer.shared.socket, bytes, payload_len);
+            return;
+        }
+        if self.transcoder.as_ref().is_none_or(|t| *t.to() != to || *t.from() != codec) {
+            let opus = OpusConfig::default();
+            self.transcoder = Transcoder::with_opus_config(codec, to, opus).ok();
+        }
+        let Some(transcoder) = self.transcoder.as_mut() else {
+            return;
+        };
+        let payload = &bytes[payload_start..payload_start + payload_len];
+        if transcoder.push(payload).is_err() {
+            return;
+        }
+        let samples = to.frame_samples_at(to.clock_rate()) as u32;
+        while let Ok(Some(len)) = transcoder.pull(&mut self.encoded) {
+            out.send_audio(&peer.shared.socket, &self.encoded[..len], samples);
+        }
+    }
+
+    fn on_rtcp(&mut self, report: &[u8]) {
+        if switchyard_media::rtcp::RtcpCompound::parse(report).is_ok() {
+            self.shared.lock().stats.record_rtcp(report.len());
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant) {
+        while let Some((at, ..)) = self.outgoing_events.front() {
+            if *at > now {
+                break;
+            }
+            if let Some((_, timestamp, marker, payload)) = self.outgoing_events.pop_front() {
+                self.shared
+                    .lock()
+                    .send_event(&self.shared.socket, timestamp, marker, &payload);
+            }
+            if self.outgoing_events.is_empty() {
+                self.start_next_digit(now);
+            }
+        }
+        if let Some(at) = self.next_frame
+            && at <= now
+        {
+            self.send_frame();
+            let step = self
+                .media
+                .as_ref()
+                .map_or(Duration::from_millis(20), |m| {
+                    Duration::from_millis(u64::from(m.codec.ptime_ms()))
+                });
+            // Keep the cadence; after a stall, restart it from now.
+            let next = at + step;
+            self.next_frame = Some(if next + step < now { now + step } else { next });
+            self.schedule_frames();
+        }
+        if self.next_rtcp <= now {
+            self.send_rtcp();
+            self.next_rtcp = now + RTCP_INTERVAL;
+        }
+    }
+
+    /// Sends one frame: tones for DTMF without telephone-event, else what
+    /// the session thread wrote (taps may rewrite it).
+    fn send_frame(&mut self) {
+        let Some(media) = self.media.as_mut() else {
+            return;
+        };
+        let mut frame = None;
+        if let Some((generator, _)) = self.tones.as_mut() {
+            let mut f = PcmFrame::silence(media.frame_samples, media.pcm_rate);
+            generator.fill(f.samples_mut());
+            if generator.is_finished() {
+                self.tones = None;
+            }
+            frame = Some(f);
+        } else if let Some(writer) = &self.writer {
+            frame = writer.try_recv().ok();
+        }
+        if frame.is_none() && self.taps.wants_write() {
+            frame = Some(PcmFrame::silence(media.frame_samples, media.pcm_rate));
+        }
+        let Some(mut frame) = frame else {
+            return;
+        };
+        self.taps.on_write(frame.samples_mut(), media.pcm_rate);
+        let Ok(len) = media.encoder.encode(frame.samples(), &mut self.encoded) else {
+            return;
+        };
+        let samples = media.codec.frame_samples_at(media.codec.clock_rate()) as u32;
+        self.shared
+            .lock()
+            .send_audio(&self.shared.socket, &self.encoded[..len], samples);
+        if self.tones.is_none() && !self.pending_digits.is_empty() {
+            self.start_next_digit(Instant::now());
+        }
+    }
+
+    /// Starts sending the next queued digit: RFC 4733 packets when the leg
+    /// negotiated telephone-event, else its tones in the audio.
+    fn start_next_digit(&mut self, now: Instant) {
+        if !self.outgoing_events.is_empty() || self.tones.is_some() {
+            return;
+        }
+        let Some((digit, duration_ms)) = self.pending_digits.pop_front() else {
+            return;
+        };
+        let Some(media) = self.media.as_ref() else {
+            return;
+        };
+        if let Some((_, clock)) = media.telephone_event {
+            let config = SenderConfig::new(clock).with_duration_ms(duration_ms);
+            let sender = TelephoneEventSender::new(config);
+            let duration = clock / 1000 * duration_ms;
+            let start = self.shared.lock().event_start(duration);
+            // A gap after the press before the next one starts.
+            let mut last = now;
+            for packet in sender.packets(digit, start) {
+                let at = now + Duration::from_millis(u64::from(packet.send_offset) * 1000 / u64::from(clock));
+                last = at;
+                self.outgoing_events
+                    .push_back((at, packet.timestamp, packet.marker, packet.payload));
+            }
+            let _ = last;
+        } else if let Some((low, high)) = digit.frequencies() {
+            let script = switchyard_media::tone::ToneScript::parse(&format!(
+                "%({duration_ms},60,{low},{high})"
+            ));
+            if let Ok(script) = script {
+                let generator = switchyard_media::tone::ToneGenerator::new(script, media.pcm_rate);
+                self.tones = Some((generator, duration_ms));
+                self.schedule_frames();
+            }
+        }
+    }
+
+    fn send_rtcp(&mut self) {
+        let Some(media) = self.media.as_ref() else {
+            return;
+        };
+        let remote = media
+            .remote_rtcp
+            .or_else(|| self.latch.remote().map(|r| SocketAddr::new(r.ip(), r.port() + 1)));
+        let Some(remote) = remote else {
+            return;
+        };
+        let loss = self.sequence.take_loss_report();
+        let block = self.sequence.ssrc().map(|ssrc| ReportBlock {
+            ssrc,
+            fraction_lost: loss.fraction_lost,
+            cumulative_lost: loss.cumulative_lost,
+            extended_highest_sequence: self.sequence.extended_highest(),
+            jitter: self.jitter.jitter(),
+            last_sr: 0,
+            delay_since_last_sr: 0,
+        });
+        let jitter_ms = self.jitter.jitter_ms();
+        let mut buffer = [0u8; 512];
+        let mut builder = CompoundBuilder::new(&mut buffer);
+        let blocks: &[ReportBlock] = match &block {
+            Some(b) => std::slice::from_ref(b),
+            None => &[],
+        };
+        let (ssrc, sent, last_ts) = {
+            let mut state = self.shared.lock();
+            state.stats.record_reception_sample(
+                jitter_ms,
+                i64::from(loss.cumulative_lost),
+                loss.fraction_lost,
+            );
+            (
+                state.ssrc(),
+                (
+                    state.stats.outbound.packet_count,
+                    state.stats.outbound.media_bytes,
+                ),
+                state.last_timestamp(),
+            )
+        };
+        let built = match last_ts {
+            Some(rtp_timestamp) if sent.0 > 0 => builder.sender_report(
+                ssrc,
+                &SenderInfo {
+                    ntp_timestamp: switchyard_media::rtcp::NtpTimestamp::from_system_time(std::time::SystemTime::now()).0,
+                    rtp_timestamp,
+                    packet_count: sent.0 as u32,
+                    octet_count: sent.1 as u32,
+                },
+                blocks,
+            ),
+            _ => builder.receiver_report(ssrc, blocks),
+        };
+        if built.is_err() || builder.sdes_cname(ssrc, b"switchyard").is_err() {
+            return;
+        }
+        let _ = self.rtcp.try_send_to(builder.finish(), remote);
+    }
+}

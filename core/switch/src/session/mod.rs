@@ -1,0 +1,311 @@
+//! Session threads: the dialplan applications that talk to the caller
+//! (`answer`, `playback`, `echo`, `record`, …) run on a thread of the
+//! channel's own, as FreeSWITCH's do, and may block; signalling stays on
+//! the SIP thread. The SIP thread hands the session one application at a
+//! time and goes on with the dialplan when the session says it is done.
+//! Audio reaches the session as PCM frames from the leg's media task and
+//! leaves the same way, paced by the media task's packet clock.
+
+pub mod apps;
+pub mod source;
+
+use crate::channel::cause::HangupCause;
+use crate::channel::registry::ChannelHandle;
+use crate::media::{Dtmf, MediaLeg, PcmFrame};
+use crate::sip::CallCommand;
+use crate::switch::Switch;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Stack size of a session thread (apps keep their buffers on the heap).
+const STACK_SIZE: usize = 256 * 1024;
+
+/// Frames the media task may hold for the session before dropping them
+/// (a slow session never stalls media).
+const READ_QUEUE: usize = 50;
+
+/// Frames the session may write ahead of the packet clock.
+const WRITE_QUEUE: usize = 3;
+
+/// How the SIP thread reaches a session thread.
+#[derive(Debug)]
+pub struct SessionLink {
+    jobs: crossbeam_channel::Sender<Job>,
+}
+
+/// An application for the session thread.
+#[derive(Debug)]
+struct Job {
+    application: String,
+    data: String,
+}
+
+/// The stage of answering a session asks the SIP thread for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerStage {
+    /// 180 Ringing.
+    RingReady,
+    /// 183 with our SDP: early media.
+    PreAnswer,
+    /// 200 OK with our SDP.
+    Answer,
+}
+
+/// What the session thread tells the SIP thread after an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppOutcome {
+    /// Go on with the next dialplan action.
+    Continue,
+    /// Hang the call up with this cause.
+    Hangup(HangupCause),
+}
+
+/// Whether `application` runs on the session thread.
+pub fn is_session_app(_switch: &Switch, application: &str) -> bool {
+    apps::is_builtin(application)
+}
+
+impl SessionLink {
+    /// Starts the session thread of `channel`.
+    ///
+    /// # Errors
+    /// When the OS refuses a thread.
+    pub fn spawn(switch: &Arc<Switch>, channel: &Arc<ChannelHandle>) -> std::io::Result<SessionLink> {
+        let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+        let mut session = Session::new(Arc::clone(switch), Arc::clone(channel));
+        let name = format!("session-{}", &channel.id().as_str()[..8.min(channel.id().as_str().len())]);
+        std::thread::Builder::new()
+            .name(name)
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                for job in queue {
+                    let outcome = session.run(&job.application, &job.data);
+                    let uuid = session.uuid().to_owned();
+                    session.switch.call_control(CallCommand::AppDone { uuid, outcome });
+                }
+                session.detach();
+            })?;
+        Ok(SessionLink { jobs })
+    }
+
+    /// Hands the session an application; false when its thread is gone.
+    pub fn run(&self, application: &str, data: &str) -> bool {
+        self.jobs
+            .send(Job {
+                application: application.to_owned(),
+                data: data.to_owned(),
+            })
+            .is_ok()
+    }
+}
+
+/// A channel's session: what applications use to act on the call.
+pub struct Session {
+    switch: Arc<Switch>,
+    channel: Arc<ChannelHandle>,
+    media: Option<Arc<MediaLeg>>,
+    reader: Option<crossbeam_channel::Receiver<PcmFrame>>,
+    writer: Option<crossbeam_channel::Sender<PcmFrame>>,
+    digits: std::collections::VecDeque<Dtmf>,
+}
+
+/// Why a media operation of the session stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupted {
+    /// The channel hung up.
+    Hangup,
+    /// The call has no media (not answered, or media bypassed).
+    NoMedia,
+}
+
+impl Session {
+    fn new(switch: Arc<Switch>, channel: Arc<ChannelHandle>) -> Session {
+        Session {
+            switch,
+            channel,
+            media: None,
+            reader: None,
+            writer: None,
+            digits: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The switch.
+    pub fn switch(&self) -> &Arc<Switch> {
+        &self.switch
+    }
+
+    /// The channel.
+    pub fn channel(&self) -> &Arc<ChannelHandle> {
+        &self.channel
+    }
+
+    /// The channel's UUID.
+    pub fn uuid(&self) -> &str {
+        self.channel.id().as_str()
+    }
+
+    /// Whether the channel is still up.
+    pub fn ready(&self) -> bool {
+        !self.channel.state().is_hungup()
+    }
+
+    /// Asks the SIP thread to ring, pre-answer or answer; true once done.
+    pub fn answer(&mut self, stage: AnswerStage) -> bool {
+        let (reply, done) = crossbeam_channel::bounded(1);
+        let asked = self.switch.call_control(CallCommand::Answer {
+            uuid: self.uuid().to_owned(),
+            stage,
+            reply,
+        });
+        asked && done.recv_timeout(Duration::from_secs(10)).unwrap_or(false)
+    }
+
+    /// Connects to the leg's media (answering first when nothing is
+    /// negotiated yet, as FreeSWITCH's media applications do).
+    pub fn media(&mut self) -> Result<Arc<MediaLeg>, Interrupted> {
+        if !self.ready() {
+            return Err(Interrupted::Hangup);
+        }
+        if let Some(media) = &self.media {
+            return Ok(Arc::clone(media));
+        }
+        let leg = match self.switch.media().leg(self.uuid()) {
+            Some(leg) if leg.negotiated().is_some() => leg,
+            _ => {
+                if !self.answer(AnswerStage::Answer) {
+                    return Err(if self.ready() {
+                        Interrupted::NoMedia
+                    } else {
+                        Interrupted::Hangup
+                    });
+                }
+                self.switch
+                    .media()
+                    .leg(self.uuid())
+                    .ok_or(Interrupted::NoMedia)?
+            }
+        };
+        let (read_tx, read_rx) = crossbeam_channel::bounded(READ_QUEUE);
+        let (write_tx, write_rx) = crossbeam_channel::bounded(WRITE_QUEUE);
+        leg.attach_session(read_tx, write_rx);
+        self.reader = Some(read_rx);
+        self.writer = Some(write_tx);
+        self.media = Some(Arc::clone(&leg));
+        Ok(leg)
+    }
+
+    /// The PCM rate and frame length of the leg.
+    pub fn format(&mut self) -> Result<(u32, usize), Interrupted> {
+        let leg = self.media()?;
+        // The late-offer answer may still be on its way in the ACK.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(format) = leg.pcm_format() {
+                return Ok(format);
+            }
+            if Instant::now() > deadline || !self.ready() {
+                return Err(Interrupted::NoMedia);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The next frame heard, waiting up to `timeout`; `Ok(None)` when
+    /// none came in time.
+    pub fn read_frame(&mut self, timeout: Duration) -> Result<Option<PcmFrame>, Interrupted> {
+        self.media()?;
+        let Some(reader) = &self.reader else {
+            return Err(Interrupted::NoMedia);
+        };
+        match reader.recv_timeout(timeout) {
+            Ok(frame) => Ok(Some(frame)),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                if self.ready() {
+                    Ok(None)
+                } else {
+                    Err(Interrupted::Hangup)
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => Err(Interrupted::Hangup),
+        }
+    }
+
+    /// Drops frames heard so far (before listening afresh).
+    pub fn flush_reads(&mut self) {
+        if let Some(reader) = &self.reader {
+            while reader.try_recv().is_ok() {}
+        }
+    }
+
+    /// Sends a frame; blocks while the media task's queue is full, so a
+    /// writer runs at the packet rate.
+    pub fn write_frame(&mut self, frame: PcmFrame) -> Result<(), Interrupted> {
+        self.media()?;
+        let Some(writer) = &self.writer else {
+            return Err(Interrupted::NoMedia);
+        };
+        let mut frame = frame;
+        loop {
+            match writer.send_timeout(frame, Duration::from_millis(200)) {
+                Ok(()) => return Ok(()),
+                Err(crossbeam_channel::SendTimeoutError::Timeout(back)) => {
+                    if !self.ready() {
+                        return Err(Interrupted::Hangup);
+                    }
+                    frame = back;
+                }
+                Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
+                    return Err(Interrupted::Hangup);
+                }
+            }
+        }
+    }
+
+    /// Moves digits heard on the leg into the session's queue.
+    fn gather_digits(&mut self) {
+        let leg = self
+            .media
+            .clone()
+            .or_else(|| self.switch.media().leg(self.uuid()));
+        if let Some(leg) = leg {
+            while let Ok(digit) = leg.digits().try_recv() {
+                self.digits.push_back(digit);
+            }
+        }
+    }
+
+    /// The next digit heard, if one is waiting.
+    pub fn take_digit(&mut self) -> Option<Dtmf> {
+        self.gather_digits();
+        self.digits.pop_front()
+    }
+
+    /// The first waiting digit `wanted` accepts, taken out of the queue;
+    /// the others stay.
+    pub fn take_digit_matching(&mut self, wanted: impl Fn(char) -> bool) -> Option<char> {
+        self.gather_digits();
+        let at = self.digits.iter().position(|d| wanted(d.digit))?;
+        self.digits.remove(at).map(|d| d.digit)
+    }
+
+    /// Drops digits heard so far.
+    pub fn flush_digits(&mut self) {
+        self.gather_digits();
+        self.digits.clear();
+    }
+
+    fn detach(&mut self) {
+        if let Some(media) = self.media.take() {
+            media.detach_session();
+        }
+        self.reader = None;
+        self.writer = None;
+    }
+
+    /// Runs one application; returns what the dialplan does next.
+    pub fn run(&mut self, application: &str, data: &str) -> AppOutcome {
+        self.channel.set_application(Some((application, data)));
+        apps::run(self, application, data)
+    }
+}
