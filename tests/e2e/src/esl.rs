@@ -180,6 +180,40 @@ impl EslClient {
         }
     }
 
+    /// Collects every event named `name` (`Event-Name`, for example
+    /// `DTMF`) that arrives within `window`, in order; other events are
+    /// dropped. Stops early once `count` have arrived, when `count` is
+    /// given. The connection must be subscribed to them already.
+    pub fn collect_events(
+        &mut self,
+        name: &str,
+        window: Duration,
+        count: Option<usize>,
+    ) -> io::Result<Vec<EslEvent>> {
+        let deadline = Instant::now() + window;
+        let mut events = Vec::new();
+        while count.is_none_or(|count| events.len() < count) {
+            let Some(left) = remaining(deadline) else {
+                break;
+            };
+            match self.next_event(left) {
+                Ok(event) if event.name() == name => events.push(event),
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => break,
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(events)
+    }
+
+    /// The digits of the `DTMF` events (header `DTMF-Digit`) that arrive
+    /// within `window`, in order, stopping early after `count` digits
+    /// when given; see [`EslClient::collect_events`].
+    pub fn collect_dtmf(&mut self, window: Duration, count: Option<usize>) -> io::Result<String> {
+        let events = self.collect_events("DTMF", window, count)?;
+        Ok(dtmf_digits(&events))
+    }
+
     /// Reads until the server closes the connection, at most `timeout`.
     ///
     /// Returns the frames received before the close; a connection reset
@@ -253,6 +287,15 @@ pub fn sendevent_wire(name: &str, headers: &[(&str, &str)], body: Option<&str>) 
     wire.into_bytes()
 }
 
+/// The `DTMF-Digit` headers of `events` (FreeSWITCH's `DTMF` events;
+/// `DTMF-Source` says where each came from), concatenated in order.
+pub fn dtmf_digits(events: &[EslEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|event| event.header("DTMF-Digit"))
+        .collect()
+}
+
 /// True for errors that mean the peer closed or reset the connection.
 pub fn is_closed_error(err: &io::Error) -> bool {
     matches!(
@@ -266,4 +309,53 @@ pub fn is_closed_error(err: &io::Error) -> bool {
 
 fn timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "no reply before the deadline")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A `text/event-plain` frame for an event with `headers`.
+    fn event_frame(headers: &[(&str, &str)]) -> Vec<u8> {
+        let body: String = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        format!(
+            "Content-Length: {}\nContent-Type: text/event-plain\n\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn collect_events_keeps_one_name_in_order() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            for (name, digit) in [
+                ("DTMF", "1"),
+                ("CHANNEL_ANSWER", ""),
+                ("DTMF", "%23"),
+                ("DTMF", "9"),
+            ] {
+                let frame = event_frame(&[("Event-Name", name), ("DTMF-Digit", digit)]);
+                stream.write_all(&frame).unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        });
+        let mut client = EslClient::connect_raw(port).unwrap();
+        let events = client
+            .collect_events("DTMF", Duration::from_secs(5), Some(2))
+            .unwrap();
+        assert_eq!(dtmf_digits(&events), "1#");
+        let started = Instant::now();
+        assert_eq!(
+            client
+                .collect_dtmf(Duration::from_millis(200), None)
+                .unwrap(),
+            "9"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        server.join().unwrap();
+    }
 }

@@ -9,6 +9,11 @@
 //!   directories and stops it with SIGTERM.
 //! - [`EslClient`] is a small std-only event socket client.
 //! - [`c_module`] and [`rust_module`] build test modules against the ABI.
+//! - Media: [`audio`] makes test signals and DTMF and measures how well a
+//!   recording matches what was sent; [`pcap`] builds RTP (PCMU, in-band
+//!   DTMF, RFC 4733 events) into pcaps for SIPp's `play_pcap_audio`;
+//!   [`g711`] is a test-side µ-law codec; [`baresip`] runs phones that
+//!   record both directions.
 //!
 //! Every wait in this crate is bounded by a deadline; no test asserts timing.
 
@@ -20,7 +25,9 @@ pub mod calls;
 pub mod esl;
 pub mod esl_event;
 pub mod esl_frame;
+pub mod g711;
 pub mod paths;
+pub mod pcap;
 pub mod ports;
 pub mod proc_stats;
 pub mod process;

@@ -58,3 +58,26 @@ pub fn spawn_callee(
         .current_dir(dir);
     std::thread::spawn(move || run_bounded(&mut command, limit))
 }
+
+/// A base port for SIPp's `-mp` (media): SIPp binds UDP on it for audio
+/// (what `[media_port]` names, where `-rtp_echo` echoes and `rtp_stream`
+/// sends from) and on the port two above for video, and RTCP would take
+/// the odd neighbours; the returned even port `p` has `p..=p + 3` free
+/// on 127.0.0.1 for UDP a moment ago. Without `-mp` every SIPp takes
+/// 6000 and parallel runs collide.
+pub fn free_media_port() -> u16 {
+    use std::net::{Ipv4Addr, UdpSocket};
+    loop {
+        let first = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+        let port = first.local_addr().expect("a bound socket's address").port();
+        if !port.is_multiple_of(2) || port > u16::MAX - 3 {
+            continue;
+        }
+        let rest: Vec<_> = (1..=3)
+            .map_while(|offset| UdpSocket::bind((Ipv4Addr::LOCALHOST, port + offset)).ok())
+            .collect();
+        if rest.len() == 3 {
+            return port;
+        }
+    }
+}
