@@ -1,5 +1,5 @@
 /*
- * switchyard.h — the Switchyard module ABI, version 1.0.
+ * switchyard.h — the Switchyard module ABI, version 1.1.
  *
  * This header is the whole contract between the Switchyard host and a
  * loadable module. A module includes this file only, links against no host
@@ -23,13 +23,20 @@
  *    module until event_fire (which takes them) or event_destroy.
  *  - Threads: API command and dialplan application callbacks run on a worker
  *    or session thread and may block; event handlers run on the event
- *    dispatcher thread and must not block. Host functions may be called
- *    from any thread, including the module's own; an event the module owns
+ *    dispatcher thread and must not block; media taps (1.1) run on the media
+ *    path and must neither block nor allocate. Host functions may be called
+ *    from any thread, including the module's own (except the blocking
+ *    channel media functions, see "1.1: channels"); an event the module owns
  *    must not be used from two threads at once.
  *  - Versioning: within major version 1, sy_host_api and the enumerated
  *    constants only ever grow at the end; each addition bumps
  *    SY_ABI_MINOR. A module must check `host->size` (or `host->abi_minor`)
- *    before using a field added after the minor version it was built for.
+ *    before using a field added after 1.0: SY_HOST_HAS(host, field), or
+ *    `host->abi_minor >= 1` for everything marked 1.1. A module built
+ *    against 1.0 loads on a 1.1 host unchanged. A host refuses a module
+ *    whose descriptor states a newer minor than its own; a module built
+ *    against 1.1 that states minor 0 loads on a 1.0 host too and must then
+ *    do without the 1.1 functions.
  *    Released struct layouts never change within a major version.
  */
 #ifndef SWITCHYARD_H
@@ -45,7 +52,7 @@ extern "C" {
 /** Major version: a host refuses modules built for another major. */
 #define SY_ABI_MAJOR 1
 /** Minor version: grows when host functions are appended. */
-#define SY_ABI_MINOR 0
+#define SY_ABI_MINOR 1
 
 /** Name of the one symbol every module exports (a sy_module_descriptor). */
 #define SY_MODULE_SYMBOL "switchyard_module"
@@ -94,6 +101,28 @@ typedef int32_t sy_status;
 #define SY_LOG_DEBUG 7
 
 /* ------------------------------------------------------------------ */
+/* Media tap flags (since 1.1)                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Tap direction: audio read from the channel, i.e. coming from its far end
+ * (what the caller says). Also the `direction` a tap callback receives.
+ */
+#define SY_TAP_READ 1
+/**
+ * Tap direction: audio written to the channel, i.e. going to its far end
+ * (what the caller hears). Also the `direction` a tap callback receives.
+ */
+#define SY_TAP_WRITE 2
+/**
+ * Tap flag: the tap may rewrite the samples in place, and what it leaves in
+ * the frame is what the media path carries on with (mod_fax generating its
+ * tones, a voice changer). Without it the frame is a copy: changes to it
+ * have no effect.
+ */
+#define SY_TAP_REPLACE 4
+
+/* ------------------------------------------------------------------ */
 /* Plain data                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -102,6 +131,26 @@ typedef struct sy_str {
     const char *ptr;
     size_t len;
 } sy_str;
+
+/**
+ * One frame of audio handed to a media tap (since 1.1): 16-bit signed
+ * linear PCM in host byte order. In practice the host always delivers mono
+ * (`channels` 1) at the rate of the channel's codec (8000 Hz for G.711,
+ * 20 ms = 160 samples per frame); a tap must still read the fields rather
+ * than assume them. The frame and its samples live until the tap callback
+ * returns. A tap may write to `samples` (it takes effect only with
+ * SY_TAP_REPLACE) but must not change the other fields.
+ */
+typedef struct sy_frame {
+    /** The samples, interleaved when channels > 1; NULL only when samples_len is 0. */
+    int16_t *samples;
+    /** The number of int16_t values at `samples` (samples per channel times channels). */
+    size_t samples_len;
+    /** Samples per second per channel (8000, 16000, 48000, ...). */
+    uint32_t sample_rate;
+    /** The number of interleaved channels (1 in practice). */
+    uint32_t channels;
+} sy_frame;
 
 /* ------------------------------------------------------------------ */
 /* Opaque handles                                                      */
@@ -113,7 +162,12 @@ typedef struct sy_module sy_module;
 typedef struct sy_stream sy_stream;
 /** An event: a name, ordered headers and an optional body. */
 typedef struct sy_event sy_event;
-/** A call leg; the functions that act on it arrive in later minor versions. */
+/**
+ * A call leg; the functions that act on it arrive in 1.1. The handle passed
+ * to an application callback is valid until that callback returns (the
+ * module never releases it); a handle from channel_locate is valid until
+ * channel_release. A valid handle outlives the call's hangup.
+ */
 typedef struct sy_channel sy_channel;
 
 /* ------------------------------------------------------------------ */
@@ -141,6 +195,23 @@ typedef sy_status (*sy_app_fn)(void *user_data, sy_channel *channel, sy_str args
 
 /** Receives a string produced by the host; the string lives until the callback returns. */
 typedef void (*sy_str_fn)(void *user_data, sy_str text);
+
+/**
+ * A media tap (since 1.1): receives every frame of the tapped direction(s);
+ * `direction` is SY_TAP_READ or SY_TAP_WRITE. Runs on the media path: it
+ * must not block and must not allocate in steady state. Calls for one tap
+ * never overlap (the host serialises them, both directions included), but
+ * may come from different threads over the tap's life.
+ */
+typedef void (*sy_tap_fn)(void *user_data, uint32_t direction, sy_frame *frame);
+
+/**
+ * Ends a media tap (since 1.1): called exactly once per tap, after its last
+ * sy_tap_fn call has returned, when the tap is removed with
+ * channel_remove_tap or when its channel ends. The module frees
+ * `user_data` here. Must not block.
+ */
+typedef void (*sy_tap_close_fn)(void *user_data);
 
 /* ------------------------------------------------------------------ */
 /* The host function table                                             */
@@ -231,7 +302,171 @@ typedef struct sy_host_api {
      * hands its complete reply to `on_reply`. Returns the command's status.
      */
     sy_status (*api_execute)(sy_module *module, sy_str command, sy_str_fn on_reply, void *user_data);
+
+    /* --- 1.1: channels --- */
+    /*
+     * Check host->abi_minor >= 1 (or SY_HOST_HAS) before using any field of
+     * this section or the next: a 1.0 host's table ends before them.
+     *
+     * Handles: see sy_channel. Once the call has hung up, a still valid
+     * handle keeps working for channel_ready (0), channel_uuid and the
+     * variable functions; the functions that act on the call then return
+     * what each says below (mostly SY_ERROR).
+     *
+     * Threads: channel_play, channel_collect_digits and channel_bridge use
+     * the channel's media and block; they work only on the channel's session
+     * thread (from an application running on that channel) and return
+     * SY_IN_USE anywhere else. The other functions may be called from any
+     * thread, with any valid handle.
+     */
+
+    /**
+     * Answers the call (200 OK). SY_OK also when it is already answered;
+     * SY_ERROR when it has hung up or the answer failed.
+     */
+    sy_status (*channel_answer)(sy_channel *channel);
+    /**
+     * Opens early media (183 Session Progress with SDP) without answering,
+     * so that channel_play is heard before the answer. SY_OK also when the
+     * call already has media; SY_ERROR when it has hung up.
+     */
+    sy_status (*channel_pre_answer)(sy_channel *channel);
+    /**
+     * Tells the caller it is ringing (180 Ringing, no media). Does nothing
+     * and returns SY_OK when the call already rings, has media or is
+     * answered; SY_ERROR when it has hung up.
+     */
+    sy_status (*channel_ring_ready)(sy_channel *channel);
+    /**
+     * Hangs up the call with `cause`, a Q.850 cause as FreeSWITCH names it
+     * ("NORMAL_CLEARING", "USER_BUSY", "NO_ANSWER", "CALL_REJECTED", ...);
+     * empty means NORMAL_CLEARING. SY_INVALID for an unknown name. SY_OK and
+     * nothing changes when the call has already hung up (the first cause
+     * stays). An application that hangs up its own channel should return.
+     */
+    sy_status (*channel_hangup)(sy_channel *channel, sy_str cause);
+    /** 1 while the call is up (not hung up or hanging up), else 0 (also for NULL). */
+    int32_t (*channel_ready)(sy_channel *channel);
+    /** Hands the channel's UUID (the Unique-ID of its events) to `on_value`. */
+    sy_status (*channel_uuid)(sy_channel *channel, sy_str_fn on_value, void *user_data);
+    /**
+     * Hands the value of channel variable `name` to `on_value`; a variable
+     * set to "" is handed over as "". SY_NOT_FOUND, without calling
+     * `on_value`, when the variable is not set.
+     */
+    sy_status (*channel_get_variable)(sy_channel *channel, sy_str name, sy_str_fn on_value,
+                                      void *user_data);
+    /**
+     * Sets channel variable `name` to `value`, replacing any value; an empty
+     * value sets it to "" (channel_unset_variable removes it). SY_INVALID for
+     * an empty name.
+     */
+    sy_status (*channel_set_variable)(sy_channel *channel, sy_str name, sy_str value);
+    /** Removes channel variable `name`; SY_OK also when it was not set. */
+    sy_status (*channel_unset_variable)(sy_channel *channel, sy_str name);
+    /**
+     * Plays `source` to the caller and blocks until it has been played.
+     * `source` is the path of a WAV file (a relative path is taken from the
+     * channel variable `sound_prefix`, as in FreeSWITCH), a FreeSWITCH tone
+     * script "tone_stream://..." (e.g. "tone_stream://%(500,0,1000)": 500 ms
+     * of 1 kHz) or "silence_stream://MS". A DTMF digit listed in
+     * `terminators` (e.g. "#", "0123456789*#"; empty: none) stops playback
+     * early and is consumed; other digits stay queued for
+     * channel_collect_digits. When `terminator_out` is not NULL it is always
+     * written: the digit that stopped playback, else 0.
+     * Returns SY_OK when played to the end or stopped by a terminator;
+     * SY_NOT_FOUND for a file that does not exist; SY_INVALID for a source
+     * that cannot be played (bad tone script, unsupported WAV format);
+     * SY_ERROR when the call hangs up before or during playback.
+     */
+    sy_status (*channel_play)(sy_channel *channel, sy_str source, sy_str terminators,
+                              char *terminator_out);
+    /**
+     * Collects DTMF digits from the caller, queued ones first. Collection
+     * ends when `max_digits` digits are in, when a digit listed in
+     * `terminators` arrives (it is consumed, not collected), when no digit
+     * arrives within `first_timeout_ms`, or when no further digit arrives
+     * within `digit_timeout_ms` of the previous one. With at least
+     * `min_digits` collected it hands them to `on_digits` (possibly "" when
+     * min_digits is 0) and returns SY_OK; with fewer it returns SY_NOT_FOUND
+     * without calling `on_digits`. SY_INVALID when max_digits is 0 or less
+     * than min_digits; SY_ERROR when the call hangs up.
+     */
+    sy_status (*channel_collect_digits)(sy_channel *channel, uint32_t min_digits,
+                                        uint32_t max_digits, sy_str terminators,
+                                        uint32_t first_timeout_ms, uint32_t digit_timeout_ms,
+                                        sy_str_fn on_digits, void *user_data);
+    /**
+     * Sends DTMF `digits` (0-9, *, #, A-D) to the far end, the way the call
+     * negotiated (RFC 4733); queues them and returns without waiting for
+     * them to be sent. SY_INVALID for an empty string or any other
+     * character; SY_ERROR when the call has hung up.
+     */
+    sy_status (*channel_send_dtmf)(sy_channel *channel, sy_str digits);
+    /**
+     * Bridges the call to `dial_string` (as the dialplan's bridge
+     * application takes it: "user/1001@example.com", "gateway/NAME/NUMBER",
+     * "," rings in parallel, "|" fails over, "{var=value}" prefixes) and
+     * blocks until the bridged call ends: SY_OK (the channel may still be
+     * up when the other party hung up first: check channel_ready). When no
+     * target answers or the bridge cannot be set up, returns SY_ERROR and
+     * leaves the cause ("USER_BUSY", "NO_ANSWER", ...) in channel variable
+     * `last_bridge_hangup_cause`. SY_INVALID for a dial string that cannot
+     * be parsed.
+     */
+    sy_status (*channel_bridge)(sy_channel *channel, sy_str dial_string);
+    /**
+     * Finds the channel whose UUID is `uuid` and writes a new handle to
+     * `*out` (only on SY_OK), so that API commands, event handlers and the
+     * module's own threads can act on a call. The handle holds a reference:
+     * it stays valid, even after the call ends, until channel_release. A
+     * module releases every handle it located before its unload returns.
+     * SY_NOT_FOUND when no channel has that UUID.
+     */
+    sy_status (*channel_locate)(sy_module *module, sy_str uuid, sy_channel **out);
+    /**
+     * Releases a handle from channel_locate; the handle is invalid
+     * afterwards. Never pass the handle an application callback received.
+     */
+    void (*channel_release)(sy_channel *channel);
+
+    /* --- 1.1: media taps --- */
+
+    /**
+     * Adds a media tap to the channel for `module`. `flags` is SY_TAP_READ,
+     * SY_TAP_WRITE or both, optionally with SY_TAP_REPLACE. From now on the
+     * host calls `on_frame` with each frame of the tapped directions while
+     * the call has media (early media included), and
+     * `on_close` (may be NULL) exactly once at the end: on
+     * channel_remove_tap or when the channel ends. A module with live taps
+     * is in use (the host refuses to unload it), so every tap is closed
+     * before the module's unload runs. Writes an id for
+     * channel_remove_tap to `*tap_id` when not NULL. On any status
+     * but SY_OK neither callback is ever called and `user_data` stays the
+     * module's to free. SY_INVALID for a NULL `on_frame`, no direction or an
+     * unknown flag bit; SY_ERROR when the call has hung up.
+     */
+    sy_status (*channel_add_tap)(sy_module *module, sy_channel *channel, uint32_t flags,
+                                 sy_tap_fn on_frame, sy_tap_close_fn on_close, void *user_data,
+                                 uint64_t *tap_id);
+    /**
+     * Removes a tap the module added to this channel. When it returns SY_OK,
+     * no `on_frame` call is running or will start and `on_close` has been
+     * called. SY_NOT_FOUND when the tap is already gone (the channel ended).
+     * Never call it from the tap's own callbacks.
+     */
+    sy_status (*channel_remove_tap)(sy_module *module, sy_channel *channel, uint64_t tap_id);
 } sy_host_api;
+
+/**
+ * True when the host table `api` contains `field`, that is when the host
+ * offers that function: its offset plus its size is at most `api->size`.
+ * Every 1.0 field is always present; check later ones before calling them:
+ *
+ *     if (SY_HOST_HAS(host, channel_answer)) { host->channel_answer(channel); }
+ */
+#define SY_HOST_HAS(api, field) \
+    (offsetof(sy_host_api, field) + sizeof((api)->field) <= (api)->size)
 
 /* ------------------------------------------------------------------ */
 /* The module descriptor                                               */
@@ -243,7 +478,12 @@ typedef struct sy_host_api {
 typedef struct sy_module_descriptor {
     /** SY_ABI_MAJOR the module was built against. */
     uint32_t abi_major;
-    /** SY_ABI_MINOR the module was built against. */
+    /**
+     * SY_ABI_MINOR the module was built against. A host refuses a module
+     * whose minor is newer than its own, so a module that must also load on
+     * older hosts puts the oldest minor it needs here (e.g. 0) and checks
+     * for newer functions at run time (SY_HOST_HAS, host->abi_minor).
+     */
     uint32_t abi_minor;
     /** The module's name, NUL-terminated (e.g. "mod_ivr"); must match the file name. */
     const char *name;

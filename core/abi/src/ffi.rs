@@ -10,7 +10,7 @@ use core::ffi::{c_char, c_void};
 /// Major ABI version (`SY_ABI_MAJOR`): a host refuses modules built for another major.
 pub const SY_ABI_MAJOR: u32 = 1;
 /// Minor ABI version (`SY_ABI_MINOR`): grows when host functions are appended.
-pub const SY_ABI_MINOR: u32 = 0;
+pub const SY_ABI_MINOR: u32 = 1;
 /// Name of the symbol every module exports (`SY_MODULE_SYMBOL`).
 pub const SY_MODULE_SYMBOL: &str = "switchyard_module";
 
@@ -41,6 +41,17 @@ pub const SY_LOG_NOTICE: i32 = 5;
 pub const SY_LOG_INFO: i32 = 6;
 /// Log level: debugging detail.
 pub const SY_LOG_DEBUG: i32 = 7;
+
+/// Tap direction (`SY_TAP_READ`, since 1.1): audio read from the channel,
+/// coming from its far end. Also a `direction` a tap callback receives.
+pub const SY_TAP_READ: u32 = 1;
+/// Tap direction (`SY_TAP_WRITE`, since 1.1): audio written to the channel,
+/// going to its far end. Also a `direction` a tap callback receives.
+pub const SY_TAP_WRITE: u32 = 2;
+/// Tap flag (`SY_TAP_REPLACE`, since 1.1): the tap may rewrite the samples in
+/// place and the media path carries on with them; without it the frame is a
+/// copy.
+pub const SY_TAP_REPLACE: u32 = 4;
 
 /// A borrowed UTF-8 string with explicit length (`sy_str`).
 #[repr(C)]
@@ -98,6 +109,21 @@ impl SyStr {
     }
 }
 
+/// One frame of audio handed to a media tap (`sy_frame`, since 1.1): 16-bit
+/// signed linear PCM, in practice mono at the channel codec's rate.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SyFrame {
+    /// The samples, interleaved when `channels > 1`; null only when `samples_len` is 0.
+    pub samples: *mut i16,
+    /// The number of `i16` values at `samples` (per-channel samples times channels).
+    pub samples_len: usize,
+    /// Samples per second per channel.
+    pub sample_rate: u32,
+    /// The number of interleaved channels (1 in practice).
+    pub channels: u32,
+}
+
 /// Opaque host handle for one loaded module (`sy_module`).
 #[repr(C)]
 pub struct SyModule {
@@ -129,6 +155,13 @@ pub type SyAppFn =
     unsafe extern "C" fn(user_data: *mut c_void, channel: *mut SyChannel, args: SyStr) -> SyStatus;
 /// Receives a host string valid until it returns (`sy_str_fn`).
 pub type SyStrFn = unsafe extern "C" fn(user_data: *mut c_void, text: SyStr);
+/// A media tap callback (`sy_tap_fn`, since 1.1): runs on the media path,
+/// never overlapping itself.
+pub type SyTapFn =
+    unsafe extern "C" fn(user_data: *mut c_void, direction: u32, frame: *mut SyFrame);
+/// Ends a media tap (`sy_tap_close_fn`, since 1.1): called once, after the
+/// last [`SyTapFn`] call; frees `user_data`.
+pub type SyTapCloseFn = unsafe extern "C" fn(user_data: *mut c_void);
 
 /// The host function table (`sy_host_api`). Append-only within a major version.
 ///
@@ -218,6 +251,86 @@ pub struct SyHostApi {
         on_reply: Option<SyStrFn>,
         user_data: *mut c_void,
     ) -> SyStatus,
+
+    // --- 1.1: channels (present when `abi_minor >= 1`; check `size` first) ---
+    /// Answers the call (since 1.1).
+    pub channel_answer: unsafe extern "C" fn(channel: *mut SyChannel) -> SyStatus,
+    /// Opens early media without answering (since 1.1).
+    pub channel_pre_answer: unsafe extern "C" fn(channel: *mut SyChannel) -> SyStatus,
+    /// Signals ringing without media (since 1.1).
+    pub channel_ring_ready: unsafe extern "C" fn(channel: *mut SyChannel) -> SyStatus,
+    /// Hangs up with a FreeSWITCH cause name, empty for `NORMAL_CLEARING` (since 1.1).
+    pub channel_hangup: unsafe extern "C" fn(channel: *mut SyChannel, cause: SyStr) -> SyStatus,
+    /// 1 while the call is up, else 0 (since 1.1).
+    pub channel_ready: unsafe extern "C" fn(channel: *mut SyChannel) -> i32,
+    /// Hands the channel's UUID to a callback (since 1.1).
+    pub channel_uuid: unsafe extern "C" fn(
+        channel: *mut SyChannel,
+        on_value: Option<SyStrFn>,
+        user_data: *mut c_void,
+    ) -> SyStatus,
+    /// Hands a channel variable to a callback; `SY_NOT_FOUND` when unset (since 1.1).
+    pub channel_get_variable: unsafe extern "C" fn(
+        channel: *mut SyChannel,
+        name: SyStr,
+        on_value: Option<SyStrFn>,
+        user_data: *mut c_void,
+    ) -> SyStatus,
+    /// Sets a channel variable (since 1.1).
+    pub channel_set_variable:
+        unsafe extern "C" fn(channel: *mut SyChannel, name: SyStr, value: SyStr) -> SyStatus,
+    /// Removes a channel variable (since 1.1).
+    pub channel_unset_variable:
+        unsafe extern "C" fn(channel: *mut SyChannel, name: SyStr) -> SyStatus,
+    /// Plays a WAV file, tone or silence stream; blocks (since 1.1).
+    pub channel_play: unsafe extern "C" fn(
+        channel: *mut SyChannel,
+        source: SyStr,
+        terminators: SyStr,
+        terminator_out: *mut c_char,
+    ) -> SyStatus,
+    /// Collects DTMF digits; blocks (since 1.1).
+    pub channel_collect_digits: unsafe extern "C" fn(
+        channel: *mut SyChannel,
+        min_digits: u32,
+        max_digits: u32,
+        terminators: SyStr,
+        first_timeout_ms: u32,
+        digit_timeout_ms: u32,
+        on_digits: Option<SyStrFn>,
+        user_data: *mut c_void,
+    ) -> SyStatus,
+    /// Queues DTMF digits to the far end (since 1.1).
+    pub channel_send_dtmf: unsafe extern "C" fn(channel: *mut SyChannel, digits: SyStr) -> SyStatus,
+    /// Bridges to a dial string; blocks until the bridged call ends (since 1.1).
+    pub channel_bridge:
+        unsafe extern "C" fn(channel: *mut SyChannel, dial_string: SyStr) -> SyStatus,
+    /// Finds a channel by UUID and takes a reference to it (since 1.1).
+    pub channel_locate: unsafe extern "C" fn(
+        module: *mut SyModule,
+        uuid: SyStr,
+        out: *mut *mut SyChannel,
+    ) -> SyStatus,
+    /// Releases a handle from `channel_locate` (since 1.1).
+    pub channel_release: unsafe extern "C" fn(channel: *mut SyChannel),
+
+    // --- 1.1: media taps ---
+    /// Adds a media tap (since 1.1).
+    pub channel_add_tap: unsafe extern "C" fn(
+        module: *mut SyModule,
+        channel: *mut SyChannel,
+        flags: u32,
+        on_frame: Option<SyTapFn>,
+        on_close: Option<SyTapCloseFn>,
+        user_data: *mut c_void,
+        tap_id: *mut u64,
+    ) -> SyStatus,
+    /// Removes a media tap; its close callback has run when this returns `SY_OK` (since 1.1).
+    pub channel_remove_tap: unsafe extern "C" fn(
+        module: *mut SyModule,
+        channel: *mut SyChannel,
+        tap_id: u64,
+    ) -> SyStatus,
 }
 
 /// What a module exports as `switchyard_module` (`sy_module_descriptor`).
@@ -225,7 +338,9 @@ pub struct SyHostApi {
 pub struct SyModuleDescriptor {
     /// ABI major the module was built against.
     pub abi_major: u32,
-    /// ABI minor the module was built against.
+    /// ABI minor the module was built against; a host refuses a newer minor
+    /// than its own, so a module that also runs on older hosts states the
+    /// oldest minor it needs.
     pub abi_minor: u32,
     /// NUL-terminated module name.
     pub name: *const c_char,

@@ -17,6 +17,15 @@
 //!         let member = event.header("Member-UUID").unwrap_or("?");
 //!         host.log(Level::Info, &format!("member {member} entered a queue"));
 //!     })?;
+//!     // Channel functions need a 1.1 host; on a 1.0 host they fail with
+//!     // `Error::Unsupported` (check `host.abi_minor() >= 1` up front if you like).
+//!     host.register_app("greet", "Answers and plays a tone", "greet [source]", |channel, args| {
+//!         channel.answer()?;
+//!         let source = if args.is_empty() { "tone_stream://%(500,0,1000)" } else { args };
+//!         let pressed = channel.play(source, "#")?;
+//!         channel.set_variable("greet_interrupted", if pressed.is_some() { "yes" } else { "no" })?;
+//!         Ok(())
+//!     })?;
 //!     Ok(())
 //! }
 //!
@@ -33,6 +42,7 @@
 //!   location to the switch log at error level;
 //! - registered closures stay alive until the module's unload has returned,
 //!   then the SDK frees them (the host removes the registrations itself);
+//!   a media tap's closure is freed when the host closes the tap;
 //! - host functions added in later minor versions are only called when the
 //!   host's table is long enough to contain them ([`Host::has_field`]).
 
@@ -61,21 +71,24 @@ macro_rules! host_fn {
 
 mod api;
 mod app;
+mod channel;
 mod error;
 mod event;
 pub(crate) mod host;
 mod module;
 mod panic;
 mod retain;
+mod tap;
 
 #[cfg(test)]
 mod tests;
 
 pub use api::ApiOutput;
-pub use app::Channel;
+pub use channel::{Channel, LocatedChannel};
 pub use error::Error;
 pub use event::{BindingId, Event, EventRef, Headers};
 pub use host::{Host, Level};
+pub use tap::{Frame, TapDirection, TapFlags, TapId};
 
 /// Support code for [`declare_module!`](crate::declare_module); not part of the stable API.
 #[doc(hidden)]

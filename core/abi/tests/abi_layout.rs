@@ -4,16 +4,20 @@
 //! alignment and field offsets of every struct in the header and the value of
 //! every constant. The test checks that
 //!
-//! 1. the C compiler's numbers equal [`FROZEN`], the table recorded below, and
+//! 1. the C compiler's numbers equal the recorded tables below ([`FROZEN`] for
+//!    1.0, then [`FROZEN_1_1`] for what 1.1 appended), and
 //! 2. the Rust mirror in `src/ffi.rs` (`size_of`, `align_of`, `offset_of!`)
-//!    agrees with the same table.
+//!    agrees with the same tables.
 //!
-//! [`FROZEN`] *is* the freeze: changing a released layout must make this test
-//! fail, and the answer to that failure is never to edit the recorded number.
-//! Within ABI major 1, new host functions are appended at the end of
-//! `sy_host_api` (and of `SyHostApi`) and `SY_ABI_MINOR` is bumped; then the
-//! new offsets, the new `sizeof(sy_host_api)` and the new minor are added
-//! here. Everything already recorded stays as it is.
+//! The tables *are* the freeze: changing a released layout must make this
+//! test fail, and the answer to that failure is never to edit a recorded
+//! number. Within ABI major 1, new host functions are appended at the end of
+//! `sy_host_api` (and of `SyHostApi`) and `SY_ABI_MINOR` is bumped; then a new
+//! table `FROZEN_1_n` records the new offsets, types and constants, the new
+//! `sizeof(sy_host_api)` and the new minor. Those last two are the only keys
+//! ([`GROWING`]) a later table may restate; every other key of an earlier
+//! table stays exactly as recorded, and each minor's `sy_host_api` is a prefix
+//! of the next ([`earlier_minors_are_a_prefix_of_the_current_one`]).
 //!
 //! A second test compiles the header as strict C99 and, when a C++ compiler
 //! is installed, as C++11.
@@ -24,10 +28,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use switchyard_abi::ffi::{self, SyHostApi, SyModuleDescriptor, SyStr};
+use switchyard_abi::ffi::{self, SyFrame, SyHostApi, SyModuleDescriptor, SyStr};
 
 /// The recorded layout of ABI 1.0 on LP64 targets (x86_64 and aarch64 Linux
-/// and macOS): `(key, value)` as the C program prints them.
+/// and macOS): `(key, value)` as the C program prints them. Released: never
+/// edit it; later minors restate only the [`GROWING`] keys, in their own table.
 const FROZEN: &[(&str, i64)] = &[
     // sy_str
     ("sizeof(sy_str)", 16),
@@ -97,6 +102,60 @@ const FROZEN: &[(&str, i64)] = &[
     ("SY_LOG_DEBUG", 7),
 ];
 
+/// What ABI 1.1 appended (channels and media taps), on the same LP64 targets,
+/// plus the two [`GROWING`] keys restated for 1.1.
+const FROZEN_1_1: &[(&str, i64)] = &[
+    // sy_host_api grows by 17 functions after api_execute (offset 168)
+    ("sizeof(sy_host_api)", 312),
+    ("offsetof(sy_host_api, channel_answer)", 176),
+    ("offsetof(sy_host_api, channel_pre_answer)", 184),
+    ("offsetof(sy_host_api, channel_ring_ready)", 192),
+    ("offsetof(sy_host_api, channel_hangup)", 200),
+    ("offsetof(sy_host_api, channel_ready)", 208),
+    ("offsetof(sy_host_api, channel_uuid)", 216),
+    ("offsetof(sy_host_api, channel_get_variable)", 224),
+    ("offsetof(sy_host_api, channel_set_variable)", 232),
+    ("offsetof(sy_host_api, channel_unset_variable)", 240),
+    ("offsetof(sy_host_api, channel_play)", 248),
+    ("offsetof(sy_host_api, channel_collect_digits)", 256),
+    ("offsetof(sy_host_api, channel_send_dtmf)", 264),
+    ("offsetof(sy_host_api, channel_bridge)", 272),
+    ("offsetof(sy_host_api, channel_locate)", 280),
+    ("offsetof(sy_host_api, channel_release)", 288),
+    ("offsetof(sy_host_api, channel_add_tap)", 296),
+    ("offsetof(sy_host_api, channel_remove_tap)", 304),
+    // sy_frame
+    ("sizeof(sy_frame)", 24),
+    ("alignof(sy_frame)", 8),
+    ("offsetof(sy_frame, samples)", 0),
+    ("offsetof(sy_frame, samples_len)", 8),
+    ("offsetof(sy_frame, sample_rate)", 16),
+    ("offsetof(sy_frame, channels)", 20),
+    // callback typedefs
+    ("sizeof(sy_tap_fn)", 8),
+    ("alignof(sy_tap_fn)", 8),
+    ("sizeof(sy_tap_close_fn)", 8),
+    ("alignof(sy_tap_close_fn)", 8),
+    // constants
+    ("SY_ABI_MINOR", 1),
+    ("SY_TAP_READ", 1),
+    ("SY_TAP_WRITE", 2),
+    ("SY_TAP_REPLACE", 4),
+];
+
+/// A recorded table: `(key, value)` rows as the C program prints them.
+type Rows = &'static [(&'static str, i64)];
+
+/// Every minor version's table, oldest first, with the last `sy_host_api`
+/// field that minor had.
+const MINORS: &[(&str, Rows, &str)] = &[
+    ("1.0", FROZEN, "api_execute"),
+    ("1.1", FROZEN_1_1, "channel_remove_tap"),
+];
+
+/// The only keys a later minor may restate: they grow with every minor.
+const GROWING: &[&str] = &["sizeof(sy_host_api)", "SY_ABI_MINOR"];
+
 /// The recorded value of `SY_MODULE_SYMBOL`.
 const FROZEN_SYMBOL: &str = "switchyard_module";
 
@@ -129,6 +188,25 @@ const STRUCTS: &[(&str, &[&str])] = &[
             "event_header_count",
             "event_header_at",
             "api_execute",
+            // 1.1: channels
+            "channel_answer",
+            "channel_pre_answer",
+            "channel_ring_ready",
+            "channel_hangup",
+            "channel_ready",
+            "channel_uuid",
+            "channel_get_variable",
+            "channel_set_variable",
+            "channel_unset_variable",
+            "channel_play",
+            "channel_collect_digits",
+            "channel_send_dtmf",
+            "channel_bridge",
+            "channel_locate",
+            "channel_release",
+            // 1.1: media taps
+            "channel_add_tap",
+            "channel_remove_tap",
         ],
     ),
     (
@@ -142,6 +220,10 @@ const STRUCTS: &[(&str, &[&str])] = &[
             "unload",
         ],
     ),
+    (
+        "sy_frame",
+        &["samples", "samples_len", "sample_rate", "channels"],
+    ),
 ];
 
 /// Typedefs that are not structs but appear in struct fields and signatures.
@@ -151,6 +233,8 @@ const TYPEDEFS: &[&str] = &[
     "sy_event_fn",
     "sy_app_fn",
     "sy_str_fn",
+    "sy_tap_fn",
+    "sy_tap_close_fn",
 ];
 
 /// Every integer `#define` of the header.
@@ -169,6 +253,9 @@ const DEFINES: &[&str] = &[
     "SY_LOG_NOTICE",
     "SY_LOG_INFO",
     "SY_LOG_DEBUG",
+    "SY_TAP_READ",
+    "SY_TAP_WRITE",
+    "SY_TAP_REPLACE",
 ];
 
 fn include_dir() -> PathBuf {
@@ -320,6 +407,23 @@ fn rust_layout() -> BTreeMap<String, i64> {
             event_header_count,
             event_header_at,
             api_execute,
+            channel_answer,
+            channel_pre_answer,
+            channel_ring_ready,
+            channel_hangup,
+            channel_ready,
+            channel_uuid,
+            channel_get_variable,
+            channel_set_variable,
+            channel_unset_variable,
+            channel_play,
+            channel_collect_digits,
+            channel_send_dtmf,
+            channel_bridge,
+            channel_locate,
+            channel_release,
+            channel_add_tap,
+            channel_remove_tap,
         ]
     );
     put_struct!(
@@ -328,12 +432,20 @@ fn rust_layout() -> BTreeMap<String, i64> {
         SyModuleDescriptor,
         [abi_major, abi_minor, name, version, load, unload]
     );
+    put_struct!(
+        &mut out,
+        "sy_frame",
+        SyFrame,
+        [samples, samples_len, sample_rate, channels]
+    );
     put_type::<ffi::SyStatus>(&mut out, "sy_status");
     put_type::<ffi::SyApiFn>(&mut out, "sy_api_fn");
     put_type::<ffi::SyEventFn>(&mut out, "sy_event_fn");
     put_type::<ffi::SyAppFn>(&mut out, "sy_app_fn");
     put_type::<ffi::SyStrFn>(&mut out, "sy_str_fn");
-    let defines: [(&str, i64); 14] = [
+    put_type::<ffi::SyTapFn>(&mut out, "sy_tap_fn");
+    put_type::<ffi::SyTapCloseFn>(&mut out, "sy_tap_close_fn");
+    let defines: [(&str, i64); 17] = [
         ("SY_ABI_MAJOR", ffi::SY_ABI_MAJOR.into()),
         ("SY_ABI_MINOR", ffi::SY_ABI_MINOR.into()),
         ("SY_OK", ffi::SY_OK.into()),
@@ -348,6 +460,9 @@ fn rust_layout() -> BTreeMap<String, i64> {
         ("SY_LOG_NOTICE", ffi::SY_LOG_NOTICE.into()),
         ("SY_LOG_INFO", ffi::SY_LOG_INFO.into()),
         ("SY_LOG_DEBUG", ffi::SY_LOG_DEBUG.into()),
+        ("SY_TAP_READ", ffi::SY_TAP_READ.into()),
+        ("SY_TAP_WRITE", ffi::SY_TAP_WRITE.into()),
+        ("SY_TAP_REPLACE", ffi::SY_TAP_REPLACE.into()),
     ];
     for (name, value) in defines {
         out.insert(name.to_owned(), value);
@@ -355,15 +470,34 @@ fn rust_layout() -> BTreeMap<String, i64> {
     out
 }
 
-fn frozen() -> BTreeMap<String, i64> {
+/// One minor's recorded table as a map, refusing a key recorded twice.
+fn table(rows: &[(&str, i64)]) -> BTreeMap<String, i64> {
     let mut table = BTreeMap::new();
-    for (key, value) in FROZEN {
+    for (key, value) in rows {
         assert!(
             table.insert((*key).to_owned(), *value).is_none(),
             "{key} recorded twice"
         );
     }
     table
+}
+
+/// The current ABI: every minor's table laid over the previous ones. A later
+/// minor may restate only the [`GROWING`] keys.
+fn frozen() -> BTreeMap<String, i64> {
+    let mut merged = BTreeMap::new();
+    for (minor, rows, _) in MINORS {
+        for (key, value) in table(rows) {
+            if let Some(earlier) = merged.insert(key.clone(), value) {
+                assert!(
+                    GROWING.contains(&key.as_str()),
+                    "{minor} restates {key} (recorded as {earlier}, now {value}): a released \
+                     layout or constant never changes"
+                );
+            }
+        }
+    }
+    merged
 }
 
 /// Lists the keys whose values differ between two maps (or that one lacks).
@@ -420,6 +554,76 @@ fn rust_mirror_matches_the_c_header() {
 }
 
 #[test]
+fn earlier_minors_are_a_prefix_of_the_current_one() {
+    let (c, _) = c_layout();
+    let current = frozen();
+    let host_fields = STRUCTS
+        .iter()
+        .find(|(name, _)| *name == "sy_host_api")
+        .map(|(_, fields)| *fields)
+        .expect("sy_host_api listed");
+    let mut previous_end = 0;
+    let mut first_new = 0;
+    for (minor, rows, last_field) in MINORS {
+        let recorded = table(rows);
+        // Everything a minor recorded, except what grows, is still exactly so
+        // in the header (1.0 included: a 1.0 module sees the same bytes).
+        for (key, value) in &recorded {
+            if GROWING.contains(&key.as_str()) {
+                continue;
+            }
+            assert_eq!(
+                c.get(key),
+                Some(value),
+                "{key} differs from what ABI {minor} released"
+            );
+        }
+        // That minor's table ended right after its last field, ...
+        let size = recorded["sizeof(sy_host_api)"];
+        let last = current[&format!("offsetof(sy_host_api, {last_field})")];
+        assert_eq!(
+            last + 8,
+            size,
+            "ABI {minor}: sy_host_api ends after {last_field}"
+        );
+        // ... every field it added lies between the previous minor's end and
+        // its own, ...
+        let last_index = host_fields
+            .iter()
+            .position(|field| field == last_field)
+            .expect("last field listed");
+        for field in &host_fields[first_new..=last_index] {
+            let offset = current[&format!("offsetof(sy_host_api, {field})")];
+            assert!(
+                (previous_end..size).contains(&offset),
+                "{field} of ABI {minor} lies at {offset}, outside {previous_end}..{size}"
+            );
+        }
+        // ... and the fields after it start at that end: a `size` of an older
+        // host excludes exactly the newer functions.
+        if let Some(next) = host_fields.get(last_index + 1) {
+            assert_eq!(
+                current[&format!("offsetof(sy_host_api, {next})")],
+                size,
+                "the first field after ABI {minor} starts where its table ended"
+            );
+        }
+        previous_end = size;
+        first_new = last_index + 1;
+    }
+    assert_eq!(
+        Some(&previous_end),
+        c.get("sizeof(sy_host_api)"),
+        "the newest minor's table is the header's"
+    );
+    assert_eq!(
+        MINORS.len() as i64 - 1,
+        c["SY_ABI_MINOR"],
+        "one recorded table per minor version"
+    );
+}
+
+#[test]
 fn nullable_callbacks_keep_the_pointer_layout() {
     // The host table takes callbacks as Option<fn>: NULL maps to None, so the
     // parameter must stay exactly one pointer wide.
@@ -430,10 +634,15 @@ fn nullable_callbacks_keep_the_pointer_layout() {
         size_of::<ffi::SyEventFn>()
     );
     assert_eq!(size_of::<Option<ffi::SyStrFn>>(), size_of::<ffi::SyStrFn>());
+    assert_eq!(size_of::<Option<ffi::SyTapFn>>(), size_of::<ffi::SyTapFn>());
+    assert_eq!(
+        size_of::<Option<ffi::SyTapCloseFn>>(),
+        size_of::<ffi::SyTapCloseFn>()
+    );
     // The last field ends exactly at the end of the table: no tail padding,
     // so `host->size` says precisely which functions exist.
     assert_eq!(
-        offset_of!(SyHostApi, api_execute) + size_of::<usize>(),
+        offset_of!(SyHostApi, channel_remove_tap) + size_of::<usize>(),
         size_of::<SyHostApi>()
     );
 }
@@ -463,8 +672,63 @@ static void on_event(void *user_data, const sy_event *event) {
     (void)host->event_header(event, name);
 }
 
+/* 1.1: an application on its channel. */
+static sy_status tone(void *user_data, sy_channel *channel, sy_str args) {
+    sy_str name = {"played", 6}, yes = {"yes", 3}, none = {NULL, 0};
+    char digit = 0;
+    sy_status status;
+    (void)user_data;
+    if (host->abi_minor < 1 || !SY_HOST_HAS(host, channel_remove_tap)) {
+        return SY_ERROR;
+    }
+    status = host->channel_answer(channel);
+    if (status == SY_OK) {
+        status = host->channel_play(channel, args, none, &digit);
+    }
+    if (status == SY_OK) {
+        status = host->channel_set_variable(channel, name, yes);
+    }
+    return status;
+}
+
+/* 1.1: a media tap that silences what the caller hears. */
+static void mute(void *user_data, uint32_t direction, sy_frame *frame) {
+    size_t i;
+    (void)user_data;
+    if (direction == SY_TAP_WRITE) {
+        for (i = 0; i < frame->samples_len; i++) {
+            frame->samples[i] = 0;
+        }
+    }
+}
+
+static void mute_closed(void *user_data) {
+    (void)user_data;
+}
+
+/* 1.1: an API command acting on a channel by UUID. */
+static sy_status mute_api(void *user_data, sy_str uuid, sy_stream *out) {
+    sy_channel *channel = NULL;
+    uint64_t tap = 0;
+    sy_status status;
+    (void)user_data;
+    (void)out;
+    if (!SY_HOST_HAS(host, channel_locate)) {
+        return SY_ERROR;
+    }
+    status = host->channel_locate(self, uuid, &channel);
+    if (status != SY_OK) {
+        return status;
+    }
+    status = host->channel_add_tap(self, channel, SY_TAP_WRITE | SY_TAP_REPLACE, mute,
+                                   mute_closed, NULL, &tap);
+    host->channel_release(channel);
+    return status;
+}
+
 static sy_status load(sy_module *module, const sy_host_api *api) {
     sy_str name = {"hello", 5}, empty = {NULL, 0}, all = {"ALL", 3};
+    sy_str tone_name = {"tone", 4}, mute_name = {"mute", 4};
     uint64_t id = 0;
     host = api;
     self = module;
@@ -473,6 +737,12 @@ static sy_status load(sy_module *module, const sy_host_api *api) {
     }
     if (api->register_api(module, name, empty, empty, hello, NULL) != SY_OK) {
         return SY_ERROR;
+    }
+    if (api->abi_minor >= 1) {
+        if (api->register_app(module, tone_name, empty, empty, tone, NULL) != SY_OK ||
+            api->register_api(module, mute_name, empty, empty, mute_api, NULL) != SY_OK) {
+            return SY_ERROR;
+        }
     }
     return api->bind_event(module, all, empty, on_event, NULL, &id);
 }
@@ -494,7 +764,19 @@ SY_EXPORT const sy_module_descriptor switchyard_module = {
 const CXX_MODULE: &str = r#"#include "switchyard.h"
 
 namespace {
+void on_frame(void *, uint32_t, sy_frame *frame) {
+    if (frame->samples_len > 0) {
+        frame->samples[0] = 0;
+    }
+}
+
 sy_status load(sy_module *, const sy_host_api *api) {
+    if (SY_HOST_HAS(api, channel_add_tap) && api->abi_minor >= 1) {
+        sy_tap_fn tap = on_frame;
+        sy_tap_close_fn close = nullptr;
+        (void)tap;
+        (void)close;
+    }
     return api->abi_major == SY_ABI_MAJOR ? SY_OK : SY_ERROR;
 }
 }

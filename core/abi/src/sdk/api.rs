@@ -6,6 +6,7 @@ use std::ffi::c_void;
 use std::marker::PhantomData;
 
 use super::error::describe;
+use super::host::collect_string;
 use super::panic::catch;
 use super::retain;
 use super::{Error, Host};
@@ -125,21 +126,6 @@ where
     }
 }
 
-/// Receives `api_execute`'s reply into the `String` behind `user_data`.
-///
-/// # Safety
-///
-/// `user_data` must point to a `String` not otherwise borrowed; `text` must
-/// be valid for the call.
-unsafe extern "C" fn collect_reply(user_data: *mut c_void, text: SyStr) {
-    let _ = catch(|| {
-        // SAFETY: per this function's contract.
-        let reply = unsafe { &mut *user_data.cast::<String>() };
-        // SAFETY: the host's string lives until this callback returns.
-        reply.push_str(&String::from_utf8_lossy(unsafe { text.as_bytes() }));
-    });
-}
-
 impl Host {
     /// Registers API command `name` (no spaces), shown by `show api` with
     /// `description` and `syntax`.
@@ -197,13 +183,13 @@ impl Host {
     pub fn api_execute(&self, command: &str) -> Result<String, String> {
         let execute = host_fn!(self, api_execute).map_err(|error| format!("-ERR {error}"))?;
         let mut reply = String::new();
-        // SAFETY: a host function from a valid table; `collect_reply` only
+        // SAFETY: a host function from a valid table; `collect_string` only
         // runs during the call, while `reply` is alive and not borrowed.
         let status = unsafe {
             execute(
                 self.module_ptr(),
                 SyStr::from_str(command),
-                Some(collect_reply),
+                Some(collect_string),
                 (&raw mut reply).cast(),
             )
         };

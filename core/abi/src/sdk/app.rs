@@ -1,36 +1,11 @@
-//! Dialplan applications: [`Host::register_app`] and the [`Channel`] they run on.
+//! Dialplan applications: [`Host::register_app`], run on a [`Channel`].
 
-use core::fmt;
 use std::ffi::c_void;
-use std::marker::PhantomData;
 
 use super::panic::catch;
 use super::retain;
-use super::{Error, Host};
+use super::{Channel, Error, Host};
 use crate::ffi::{SY_ERROR, SY_INVALID, SY_OK, SY_PANICKED, SyChannel, SyStatus, SyStr};
-
-/// The call leg a dialplan application runs on.
-///
-/// ABI 1.0 has no channel functions yet; they arrive in later minor
-/// versions. The handle is only valid during the application call.
-pub struct Channel {
-    raw: *mut SyChannel,
-    /// Neither `Send` nor `Sync`: the channel belongs to its session thread.
-    _not_send: PhantomData<*mut SyChannel>,
-}
-
-impl Channel {
-    /// The host's raw handle, for host functions of later minor versions.
-    pub fn as_raw(&self) -> *mut SyChannel {
-        self.raw
-    }
-}
-
-impl fmt::Debug for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Channel").field(&self.raw).finish()
-    }
-}
 
 /// What the SDK registers as `user_data` for an application.
 struct AppSlot<F> {
@@ -43,7 +18,7 @@ struct AppSlot<F> {
 /// # Safety
 ///
 /// `user_data` must be the `AppSlot<F>` registered with this trampoline and
-/// still alive; `args` must be valid for the call.
+/// still alive; `channel` and `args` must be valid for the call.
 unsafe extern "C" fn app_trampoline<F>(
     user_data: *mut c_void,
     channel: *mut SyChannel,
@@ -54,10 +29,9 @@ where
 {
     // SAFETY: per this function's contract, `user_data` is our live `AppSlot<F>`.
     let slot = unsafe { &*user_data.cast::<AppSlot<F>>() };
-    let channel = Channel {
-        raw: channel,
-        _not_send: PhantomData,
-    };
+    // SAFETY: the host's channel handle is valid until this call returns,
+    // and the closure only gets a borrow of it that cannot outlive the call.
+    let channel = unsafe { Channel::from_raw(slot.host, channel) };
     let outcome = catch(|| {
         // SAFETY: the host's `args` string lives until this call returns.
         let Ok(args) = (unsafe { args.to_str() }) else {
@@ -87,7 +61,8 @@ impl Host {
     /// Registers dialplan application `name`, shown by `show application`
     /// with `description` and `syntax`.
     ///
-    /// `func` receives the channel and the application's argument string.
+    /// `func` receives the channel (valid during the call only) and the
+    /// application's argument string.
     /// `Err(message)` fails the application with `SY_ERROR` after passing
     /// `message` to `set_error`; a panic fails it with `SY_PANICKED` and
     /// `panicked: <message>`.

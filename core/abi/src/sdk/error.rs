@@ -58,6 +58,15 @@ impl From<Error> for String {
     }
 }
 
+/// `Ok(())` for `SY_OK`, else an [`Error::Status`] naming `function`.
+pub(crate) fn check(function: &'static str, status: SyStatus) -> Result<(), Error> {
+    if status == SY_OK {
+        Ok(())
+    } else {
+        Err(Error::Status { function, status })
+    }
+}
+
 /// A human description of an `SY_*` status, naming the constant.
 pub(crate) fn describe(status: SyStatus) -> String {
     let text = match status {

@@ -6,11 +6,12 @@ use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
+use super::error::check;
 use super::host::{Level, opt_str};
 use super::panic::{catch, reset_forwarded, was_forwarded};
 use super::retain;
 use super::{Error, Host};
-use crate::ffi::{SY_INVALID, SY_OK, SyEvent, SyStatus, SyStr};
+use crate::ffi::{SY_INVALID, SY_OK, SyEvent, SyStr};
 
 /// Identifies an event binding made by [`Host::bind_event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -228,14 +229,6 @@ impl Drop for Event {
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Event").field(&self.as_event_ref()).finish()
-    }
-}
-
-fn check(function: &'static str, status: SyStatus) -> Result<(), Error> {
-    if status == SY_OK {
-        Ok(())
-    } else {
-        Err(Error::Status { function, status })
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`Host`]: the module's handle on the switch, and its plain host functions.
 
+use std::ffi::c_void;
 use std::path::PathBuf;
 
 use crate::ffi::{
@@ -176,6 +177,22 @@ impl Host {
 /// (`|t| &t.log`); used with `offset_of!` by `host_fn!`.
 pub(crate) fn field_size<T>(_field: impl for<'a> Fn(&'a SyHostApi) -> &'a T) -> usize {
     core::mem::size_of::<T>()
+}
+
+/// A `sy_str_fn` that appends the host's string (lossily decoded) to the
+/// `String` behind `user_data`.
+///
+/// # Safety
+///
+/// `user_data` must point to a `String` not otherwise borrowed; `text` must
+/// be valid for the call.
+pub(crate) unsafe extern "C" fn collect_string(user_data: *mut c_void, text: SyStr) {
+    let _ = super::panic::catch(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { &mut *user_data.cast::<String>() };
+        // SAFETY: the host's string lives until this callback returns.
+        out.push_str(&String::from_utf8_lossy(unsafe { text.as_bytes() }));
+    });
 }
 
 /// Converts an optional subclass to the `sy_str` the host expects (empty for `None`).

@@ -8,12 +8,13 @@ use std::mem::{offset_of, size_of};
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use self::mock::{Mock, MockEvent};
-use super::{Error, Host, Level, retain};
+use super::{Error, Frame, Host, Level, TapDirection, TapFlags, TapId, retain};
 use crate::ffi::{
-    SY_ABI_MAJOR, SY_ABI_MINOR, SY_ERROR, SY_EXISTS, SY_INVALID, SY_LOG_ERROR, SY_OK, SY_PANICKED,
-    SyHostApi,
+    SY_ABI_MAJOR, SY_ABI_MINOR, SY_ERROR, SY_EXISTS, SY_IN_USE, SY_INVALID, SY_LOG_ERROR,
+    SY_NOT_FOUND, SY_OK, SY_PANICKED, SY_TAP_READ, SY_TAP_REPLACE, SY_TAP_WRITE, SyHostApi,
 };
 
 /// Serialises the tests that panic or load a module: the panic hook and the
@@ -381,19 +382,499 @@ fn table_one_field_short_refuses_only_the_last_function() {
     // The last field ends exactly at `size_of`; one byte less leaves it out.
     let full = size_of::<SyHostApi>();
     assert_eq!(
-        offset_of!(SyHostApi, api_execute) + size_of::<usize>(),
+        offset_of!(SyHostApi, channel_remove_tap) + size_of::<usize>(),
         full
     );
     let mock = Mock::with_size(full - 1);
     let host = mock.host();
-    let error = host.api_execute("status").unwrap_err();
-    assert!(
-        error.starts_with("-ERR api_execute: not offered"),
-        "{error}"
+    let outcome: Arc<Mutex<Option<Result<(), Error>>>> = Arc::default();
+    let record = Arc::clone(&outcome);
+    host.register_app("tap_and_untap", "", "", move |channel, _| {
+        let tap = channel.add_tap(TapFlags::READ, |_, _| {})?;
+        *record.lock().unwrap() = Some(channel.remove_tap(tap));
+        Ok(())
+    })
+    .unwrap();
+    let channel = mock.add_channel("short-1");
+    assert_eq!(mock.call_app_on("tap_and_untap", "", &channel), SY_OK);
+    assert_eq!(
+        outcome.lock().unwrap().take(),
+        Some(Err(Error::Unsupported {
+            function: "channel_remove_tap"
+        }))
     );
-    let event = host.event("HEARTBEAT", None).unwrap();
-    event.fire().unwrap();
-    assert_eq!(mock.fired.lock().unwrap().len(), 1);
+    assert_eq!(channel.state().taps.len(), 1);
+    assert_eq!(host.api_execute("status").map(|_| ()), Ok(()));
+}
+
+// ---------------------------------------------------------------------------
+// Channels and media taps (ABI 1.1)
+// ---------------------------------------------------------------------------
+
+/// Counts drops of the closures that own it (to see when a tap is closed).
+struct Dropped(Arc<AtomicUsize>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn application_controls_its_channel() {
+    let mock = Mock::new();
+    let host = mock.host();
+    host.register_app("control", "", "", |channel, _| {
+        channel.ring_ready()?;
+        channel.pre_answer()?;
+        channel.answer()?;
+        assert_eq!(channel.uuid()?, "call-1");
+        assert!(channel.ready()?);
+
+        assert_eq!(channel.variable("greeting")?, None);
+        channel.set_variable("greeting", "hello")?;
+        assert_eq!(channel.variable("greeting")?.as_deref(), Some("hello"));
+        channel.set_variable("empty", "")?;
+        assert_eq!(channel.variable("empty")?.as_deref(), Some(""));
+        channel.unset_variable("empty")?;
+        channel.unset_variable("never_set")?;
+        assert_eq!(channel.variable("empty")?, None);
+        assert_eq!(
+            channel.set_variable("", "x"),
+            Err(Error::Status {
+                function: "channel_set_variable",
+                status: SY_INVALID
+            })
+        );
+
+        channel.send_dtmf("12#")?;
+        assert_eq!(
+            channel.send_dtmf("1x").unwrap_err().status(),
+            Some(SY_INVALID)
+        );
+
+        assert_eq!(
+            channel.hangup("NOT_A_CAUSE").unwrap_err().status(),
+            Some(SY_INVALID)
+        );
+        channel.hangup("USER_BUSY")?;
+        assert!(!channel.ready()?);
+        // Hanging up again succeeds and keeps the first cause.
+        channel.hangup("")?;
+        assert_eq!(channel.answer().unwrap_err().status(), Some(SY_ERROR));
+        // The handle outlives the hangup: the UUID and variables still work.
+        assert_eq!(channel.uuid()?, "call-1");
+        assert_eq!(channel.variable("greeting")?.as_deref(), Some("hello"));
+        Ok(())
+    })
+    .unwrap();
+    let channel = mock.add_channel("call-1");
+    let status = mock.call_app_on("control", "", &channel);
+    assert_eq!(status, SY_OK, "{:?}", mock.errors.lock().unwrap());
+    let state = channel.state();
+    assert!(state.ringing && state.pre_answered && state.answered);
+    assert_eq!(state.hangup_cause.as_deref(), Some("USER_BUSY"));
+    assert_eq!(state.sent_dtmf, "12#");
+    assert_eq!(
+        state.variables.get("greeting").map(String::as_str),
+        Some("hello")
+    );
+}
+
+#[test]
+fn play_and_collect_digits() {
+    let mock = Mock::new();
+    let host = mock.host();
+    host.register_app("menu", "", "", |channel, args| {
+        let wait = Duration::from_secs(5);
+        match args {
+            "prompt" => {
+                // A digit that is not a terminator stays queued for collection.
+                assert_eq!(channel.play("tone_stream://%(500,0,1000)", "#")?, None);
+                let digits = channel.collect_digits(1, 4, "#", wait, wait)?;
+                assert_eq!(digits.as_deref(), Some("12"));
+            }
+            "interrupt" => {
+                assert_eq!(channel.play("/sounds/welcome.wav", "#*")?, Some('*'));
+                // Only "5" is left: fewer than the two digits asked for.
+                assert_eq!(channel.collect_digits(2, 4, "#", wait, wait)?, None);
+                assert_eq!(
+                    channel.collect_digits(0, 4, "#", Duration::ZERO, Duration::ZERO)?,
+                    Some(String::new())
+                );
+            }
+            "errors" => {
+                let status = |result: Result<Option<char>, Error>| result.unwrap_err().status();
+                assert_eq!(status(channel.play("/missing.wav", "")), Some(SY_NOT_FOUND));
+                assert_eq!(status(channel.play("ftp://nowhere", "")), Some(SY_INVALID));
+                assert_eq!(
+                    channel
+                        .collect_digits(3, 2, "", wait, wait)
+                        .unwrap_err()
+                        .status(),
+                    Some(SY_INVALID)
+                );
+                channel.hangup("")?;
+                assert_eq!(
+                    status(channel.play("silence_stream://100", "")),
+                    Some(SY_ERROR)
+                );
+            }
+            other => return Err(format!("unknown case {other}")),
+        }
+        Ok(())
+    })
+    .unwrap();
+
+    let first = mock.add_channel("menu-1");
+    first.press("12#9");
+    assert_eq!(mock.call_app_on("menu", "prompt", &first), SY_OK);
+    assert_eq!(first.state().played, ["tone_stream://%(500,0,1000)"]);
+    // The terminator ended collection; the digit after it is still queued.
+    assert_eq!(first.state().caller_digits, ['9']);
+
+    let second = mock.add_channel("menu-2");
+    second.press("*5");
+    assert_eq!(mock.call_app_on("menu", "interrupt", &second), SY_OK);
+
+    let third = mock.add_channel("menu-3");
+    assert_eq!(mock.call_app_on("menu", "errors", &third), SY_OK);
+    assert!(mock.errors.lock().unwrap().is_empty());
+}
+
+#[test]
+fn failed_bridge_leaves_its_cause_in_a_variable() {
+    let mock = Mock::new();
+    let host = mock.host();
+    host.register_app("connect", "", "", |channel, dial_string| {
+        if let Err(error) = channel.bridge(dial_string) {
+            let cause = channel.variable("last_bridge_hangup_cause")?;
+            channel.hangup(cause.as_deref().unwrap_or(""))?;
+            return Err(error.into());
+        }
+        Ok(())
+    })
+    .unwrap();
+    let ok = mock.add_channel("bridge-1");
+    assert_eq!(
+        mock.call_app_on("connect", "user/1001@acme.test", &ok),
+        SY_OK
+    );
+    assert_eq!(ok.state().bridged, ["user/1001@acme.test"]);
+
+    let busy = mock.add_channel("bridge-2");
+    assert_eq!(
+        mock.call_app_on("connect", "error/user_busy", &busy),
+        SY_ERROR
+    );
+    assert_eq!(busy.state().hangup_cause.as_deref(), Some("USER_BUSY"));
+    assert_eq!(
+        *mock.errors.lock().unwrap(),
+        ["channel_bridge failed: failure (SY_ERROR)"]
+    );
+}
+
+#[test]
+fn located_channel_holds_a_reference_until_dropped() {
+    let mock = Mock::new();
+    let host = mock.host();
+    let channel = mock.add_channel("abc-123");
+    assert!(host.locate_channel("no-such-uuid").unwrap().is_none());
+
+    let located = host.locate_channel("abc-123").unwrap().expect("located");
+    assert_eq!(channel.state().references, 1);
+    assert_eq!(located.uuid().unwrap(), "abc-123");
+    // Off the channel's session thread, the blocking media functions are refused.
+    assert_eq!(
+        located.play("silence_stream://100", "").unwrap_err(),
+        Error::Status {
+            function: "channel_play",
+            status: SY_IN_USE
+        }
+    );
+    assert_eq!(
+        located.bridge("user/1001").unwrap_err().status(),
+        Some(SY_IN_USE)
+    );
+    // The handle stays valid after the call ends.
+    channel.end();
+    assert!(!located.ready().unwrap());
+
+    // A located channel may move to another thread and be released there.
+    std::thread::spawn(move || {
+        located.set_variable("touched_by", "worker").unwrap();
+        drop(located);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(channel.variable("touched_by").as_deref(), Some("worker"));
+    assert_eq!(channel.state().references, 0);
+}
+
+#[test]
+fn media_taps_see_frames_until_removed_or_hangup() {
+    let mock = Mock::new();
+    let host = mock.host();
+    type Seen = (&'static str, TapDirection, Vec<i16>);
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let closed = Arc::new(AtomicUsize::new(0));
+    let listener: Arc<Mutex<Option<TapId>>> = Arc::default();
+    let (record, on_close, id_slot) = (
+        Arc::clone(&seen),
+        Arc::clone(&closed),
+        Arc::clone(&listener),
+    );
+    host.register_app("taps", "", "", move |channel, args| {
+        if args == "stop" {
+            let id = id_slot.lock().unwrap().take().ok_or("no tap")?;
+            channel.remove_tap(id)?;
+            // Already gone: removing again is SY_NOT_FOUND.
+            assert_eq!(
+                channel.remove_tap(id).unwrap_err().status(),
+                Some(SY_NOT_FOUND)
+            );
+            return Ok(());
+        }
+        let taps: [(&'static str, TapFlags); 2] = [
+            ("listener", TapFlags::BOTH),
+            ("inverter", TapFlags::WRITE | TapFlags::REPLACE),
+        ];
+        for (name, flags) in taps {
+            let record = Arc::clone(&record);
+            let guard = Dropped(Arc::clone(&on_close));
+            let id = channel.add_tap(flags, move |direction, frame: &mut Frame<'_>| {
+                let _keep = &guard;
+                assert_eq!((frame.sample_rate(), frame.channels()), (8000, 1));
+                record
+                    .lock()
+                    .unwrap()
+                    .push((name, direction, frame.samples().to_vec()));
+                frame
+                    .samples_mut()
+                    .iter_mut()
+                    .for_each(|sample| *sample = -*sample);
+            })?;
+            if name == "listener" {
+                *id_slot.lock().unwrap() = Some(id);
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let channel = mock.add_channel("tap-1");
+    assert_eq!(mock.call_app_on("taps", "start", &channel), SY_OK);
+    assert_eq!(channel.state().taps.len(), 2);
+
+    // Audio from the caller reaches the listener only, as a copy.
+    let mut read = [1_i16, 2, 3];
+    assert_eq!(channel.frame(SY_TAP_READ, &mut read), 1);
+    assert_eq!(read, [1, 2, 3]);
+    // Audio to the caller reaches both; only the REPLACE tap changes it.
+    let mut write = [4_i16, 5, 6];
+    assert_eq!(channel.frame(SY_TAP_WRITE, &mut write), 2);
+    assert_eq!(write, [-4, -5, -6]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("listener", TapDirection::Read, vec![1, 2, 3]),
+            ("listener", TapDirection::Write, vec![4, 5, 6]),
+            ("inverter", TapDirection::Write, vec![4, 5, 6]),
+        ]
+    );
+    assert_eq!(closed.load(Ordering::SeqCst), 0);
+
+    // Removing a tap closes it (its closure is dropped) before remove returns.
+    assert_eq!(mock.call_app_on("taps", "stop", &channel), SY_OK);
+    assert_eq!(closed.load(Ordering::SeqCst), 1);
+    assert_eq!(channel.frame(SY_TAP_READ, &mut read), 0);
+
+    // The end of the call closes the rest, once.
+    channel.end();
+    assert_eq!(closed.load(Ordering::SeqCst), 2);
+    assert_eq!(channel.frame(SY_TAP_WRITE, &mut write), 0);
+    assert!(mock.errors.lock().unwrap().is_empty());
+}
+
+#[test]
+fn refused_tap_drops_its_closure_at_once() {
+    let mock = Mock::new();
+    let host = mock.host();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&dropped);
+    host.register_app("bad_tap", "", "", move |channel, args| {
+        let guard = Dropped(Arc::clone(&counter));
+        let flags = match args {
+            "no-direction" => TapFlags::REPLACE,
+            "unknown-bit" => TapFlags::READ | TapFlags::from_bits(0x100),
+            _ => TapFlags::READ,
+        };
+        let result = channel.add_tap(flags, move |_, _| {
+            let _keep = &guard;
+        });
+        result.map(drop).map_err(String::from)
+    })
+    .unwrap();
+    let channel = mock.add_channel("bad-tap-1");
+    assert_eq!(
+        mock.call_app_on("bad_tap", "no-direction", &channel),
+        SY_ERROR
+    );
+    assert_eq!(
+        mock.call_app_on("bad_tap", "unknown-bit", &channel),
+        SY_ERROR
+    );
+    channel.end();
+    assert_eq!(
+        mock.call_app_on("bad_tap", "after-hangup", &channel),
+        SY_ERROR
+    );
+    assert_eq!(dropped.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        *mock.errors.lock().unwrap(),
+        [
+            "channel_add_tap failed: invalid argument (SY_INVALID)",
+            "channel_add_tap failed: invalid argument (SY_INVALID)",
+            "channel_add_tap failed: failure (SY_ERROR)",
+        ]
+    );
+}
+
+#[test]
+fn panicking_tap_is_contained_and_silenced() {
+    let _serial = serial();
+    let mock = Mock::new();
+    let host = mock.host();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    host.register_app("fragile", "", "", move |channel, _| {
+        let counter = Arc::clone(&counter);
+        channel.add_tap(TapFlags::READ, move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            panic!("tap broke");
+        })?;
+        Ok(())
+    })
+    .unwrap();
+    let channel = mock.add_channel("fragile-1");
+    assert_eq!(mock.call_app_on("fragile", "", &channel), SY_OK);
+    let mut samples = [0_i16; 160];
+    let delivered = catch_unwind(std::panic::AssertUnwindSafe(|| {
+        channel.frame(SY_TAP_READ, &mut samples)
+    }))
+    .expect("no unwinding across the ABI");
+    assert_eq!(delivered, 1);
+    // The tap stays registered but its closure gets no further frames.
+    channel.frame(SY_TAP_READ, &mut samples);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        mock.logs_at(SY_LOG_ERROR),
+        [
+            "media tap panicked: tap broke",
+            "media tap disabled after a panic: it ignores further frames"
+        ]
+    );
+}
+
+#[test]
+fn tap_flags_and_frames() {
+    let both = TapFlags::READ | TapFlags::WRITE;
+    assert_eq!(both, TapFlags::BOTH);
+    assert_eq!(both.bits(), SY_TAP_READ | SY_TAP_WRITE);
+    assert!((both | TapFlags::REPLACE).contains(TapFlags::REPLACE));
+    assert!(!both.contains(TapFlags::REPLACE));
+    assert_eq!(
+        (TapFlags::WRITE | TapFlags::REPLACE).bits(),
+        SY_TAP_WRITE | SY_TAP_REPLACE
+    );
+    assert_eq!(format!("{:?}", TapFlags::BOTH), "TapFlags(0x3)");
+    assert_eq!(
+        TapDirection::from_raw(SY_TAP_READ),
+        Some(TapDirection::Read)
+    );
+    assert_eq!(
+        TapDirection::from_raw(SY_TAP_WRITE),
+        Some(TapDirection::Write)
+    );
+    assert_eq!(TapDirection::from_raw(SY_TAP_REPLACE), None);
+    assert_eq!(TapDirection::Write.as_raw(), SY_TAP_WRITE);
+
+    let mut samples = [1_i16, -1];
+    let mut frame = Frame::new(&mut samples, 16_000, 1);
+    frame.samples_mut()[0] = 7;
+    assert_eq!(frame.samples(), [7, -1]);
+    assert_eq!((frame.sample_rate(), frame.channels()), (16_000, 1));
+}
+
+#[test]
+fn a_one_zero_host_refuses_channel_functions_only() {
+    let mock = Mock::one_zero();
+    let host = mock.host();
+    assert_eq!(host.abi_minor(), 0);
+    assert_eq!(
+        host.table_size(),
+        offset_of!(SyHostApi, api_execute) + size_of::<usize>()
+    );
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&dropped);
+    // 1.0 functions work as before.
+    host.register_app("old_host", "", "", move |channel, _| {
+        let unsupported = |function| Error::Unsupported { function };
+        assert_eq!(channel.answer(), Err(unsupported("channel_answer")));
+        assert_eq!(channel.pre_answer(), Err(unsupported("channel_pre_answer")));
+        assert_eq!(channel.ring_ready(), Err(unsupported("channel_ring_ready")));
+        assert_eq!(channel.hangup(""), Err(unsupported("channel_hangup")));
+        assert_eq!(channel.ready(), Err(unsupported("channel_ready")));
+        assert_eq!(channel.uuid(), Err(unsupported("channel_uuid")));
+        assert_eq!(
+            channel.variable("x"),
+            Err(unsupported("channel_get_variable"))
+        );
+        assert_eq!(
+            channel.set_variable("x", "y"),
+            Err(unsupported("channel_set_variable"))
+        );
+        assert_eq!(
+            channel.unset_variable("x"),
+            Err(unsupported("channel_unset_variable"))
+        );
+        assert_eq!(
+            channel.collect_digits(1, 1, "", Duration::ZERO, Duration::ZERO),
+            Err(unsupported("channel_collect_digits"))
+        );
+        assert_eq!(
+            channel.send_dtmf("1"),
+            Err(unsupported("channel_send_dtmf"))
+        );
+        assert_eq!(channel.bridge("user/1"), Err(unsupported("channel_bridge")));
+        let guard = Dropped(Arc::clone(&counter));
+        assert_eq!(
+            channel.add_tap(TapFlags::READ, move |_, _| {
+                let _keep = &guard;
+            }),
+            Err(unsupported("channel_add_tap"))
+        );
+        assert_eq!(
+            channel.remove_tap(TapId(1)),
+            Err(unsupported("channel_remove_tap"))
+        );
+        // An application may give up with the SDK's explanation.
+        channel.play("tone_stream://%(500,0,1000)", "")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(mock.call_app("old_host", ""), SY_ERROR);
+    assert_eq!(
+        *mock.errors.lock().unwrap(),
+        ["channel_play: not offered by this host (ABI too old)"]
+    );
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        host.locate_channel("app-call-0").unwrap_err(),
+        Error::Unsupported {
+            function: "channel_locate"
+        }
+    );
+    assert!(host.api_execute("status").is_ok());
 }
 
 // ---------------------------------------------------------------------------
