@@ -295,6 +295,35 @@ impl Session {
         self.digits.clear();
     }
 
+    /// Bridges the call to `dial_string` (the dialplan's `bridge`) and
+    /// blocks until the bridged call ends (`Ok`, whether or not this leg is
+    /// still up: check [`Session::ready`]) or the bridge fails (`Err` with
+    /// the cause, also left in `last_bridge_hangup_cause`).
+    pub fn bridge(&mut self, dial_string: &str) -> Result<(), HangupCause> {
+        if !self.ready() {
+            return Err(HangupCause::NormalClearing);
+        }
+        // Media moves to the bridge: the session stops hearing and talking.
+        self.detach();
+        let (reply, done) = crossbeam_channel::bounded(1);
+        if !self.switch.call_control(CallCommand::Bridge {
+            uuid: self.uuid().to_owned(),
+            dial_string: dial_string.to_owned(),
+            reply,
+        }) {
+            return Err(HangupCause::NormalTemporaryFailure);
+        }
+        loop {
+            match done.recv_timeout(Duration::from_millis(500)) {
+                Ok(result) => return result,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    return Err(HangupCause::NormalClearing);
+                }
+            }
+        }
+    }
+
     fn detach(&mut self) {
         if let Some(media) = self.media.take() {
             media.detach_session();

@@ -154,6 +154,18 @@ impl Dispatcher {
                                 .answer_for_session(&mut self.transactions, &uuid, stage);
                         let _ = reply.send(done);
                     }
+                    CallCommand::Bridge {
+                        uuid,
+                        dial_string,
+                        reply,
+                    } => {
+                        self.b2bua.bridge_for_session(
+                            &mut self.transactions,
+                            &uuid,
+                            &dial_string,
+                            reply,
+                        );
+                    }
                     CallCommand::AppDone { uuid, outcome } => {
                         self.b2bua
                             .on_app_done(&mut self.transactions, &uuid, outcome);

@@ -108,6 +108,17 @@ pub enum CallCommand {
         /// What the dialplan does next.
         outcome: crate::session::AppOutcome,
     },
+    /// A session thread bridges its call (`channel_bridge` of a module):
+    /// the reply comes when the bridged call ends (`Ok`) or the bridge
+    /// fails (`Err` with the cause).
+    Bridge {
+        /// The leg.
+        uuid: String,
+        /// The dial string.
+        dial_string: String,
+        /// Where the outcome goes.
+        reply: crossbeam_channel::Sender<Result<(), HangupCause>>,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.

@@ -288,6 +288,11 @@ impl B2bua {
             }
             return;
         }
+        let from_b = call.a.dialog.as_ref() != Some(from);
+        if from_b && call.bridge_reply.is_some() {
+            self.end_session_bridge(layer, call_id);
+            return;
+        }
         self.hang_up_bridged(layer, call_id, Some(from), HangupCause::NormalClearing);
     }
 
@@ -320,6 +325,9 @@ impl B2bua {
         }
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.a.finished = true;
+            if let Some(reply) = call.bridge_reply.take() {
+                let _ = reply.send(Ok(()));
+            }
         }
         self.forget(call_id);
     }

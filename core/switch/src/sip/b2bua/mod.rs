@@ -131,6 +131,9 @@ struct Call {
     anchored: bool,
     /// The A leg's session thread, once an application needed one.
     session: Option<crate::session::SessionLink>,
+    /// A bridge the session thread asked for (a module's
+    /// `channel_bridge`): told how it ended instead of the dialplan.
+    bridge_reply: Option<crossbeam_channel::Sender<Result<(), HangupCause>>>,
 }
 
 /// Ringing time when neither `call_timeout` nor the dial string says.
@@ -237,6 +240,7 @@ impl B2bua {
                 limits: Vec::new(),
                 anchored: false,
                 session: None,
+                bridge_reply: None,
             },
         );
         call_id

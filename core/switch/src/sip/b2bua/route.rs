@@ -287,6 +287,11 @@ impl B2bua {
         channel.set_variable("originate_disposition", cause.name());
         channel.set_variable("last_bridge_hangup_cause", cause.name());
         channel.set_variable("last_bridge_sip_status", answer.0.to_string());
+        if let Some(reply) = call.bridge_reply.take() {
+            // A session thread asked: it decides what comes next.
+            let _ = reply.send(Err(cause));
+            return;
+        }
         let resume = channel
             .variable("continue_on_fail")
             .is_some_and(|setting| continues_on(&setting, cause));

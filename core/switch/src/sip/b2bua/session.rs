@@ -135,4 +135,61 @@ impl B2bua {
             );
         }
     }
+
+    /// A session thread bridges its call; `reply` learns how it ended.
+    pub fn bridge_for_session(
+        &mut self,
+        layer: &mut TransactionLayer,
+        uuid: &str,
+        dial_string: &str,
+        reply: crossbeam_channel::Sender<Result<(), HangupCause>>,
+    ) {
+        let Some(&call_id) = self.by_uuid.get(uuid) else {
+            let _ = reply.send(Err(HangupCause::NormalClearing));
+            return;
+        };
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            let _ = reply.send(Err(HangupCause::NormalClearing));
+            return;
+        };
+        if call.a.finished || call.dialing.is_some() {
+            let _ = reply.send(Err(HangupCause::NormalTemporaryFailure));
+            return;
+        }
+        call.winner = None;
+        call.bridge_reply = Some(reply);
+        self.bridge(layer, call_id, dial_string);
+    }
+
+    /// The B leg of a session's bridge hung up (BYE from it): it ends, the
+    /// A leg stays up and its session thread goes on.
+    pub(super) fn end_session_bridge(&mut self, layer: &mut TransactionLayer, call_id: u64) {
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
+        let Some(index) = call.winner.take() else {
+            return;
+        };
+        let reply = call.bridge_reply.take();
+        let Some(fork) = call.forks.get(index) else {
+            return;
+        };
+        let channel = Arc::clone(&fork.channel);
+        let dialog = fork.dialog.clone();
+        if let Some(a) = &call.a.media {
+            a.leg.unbridge();
+        }
+        let a_id = call.a.channel.id().as_str().to_owned();
+        let _ = self.switch.channels.unbridge(&self.switch.bus, &a_id);
+        channel.hangup(&self.switch.bus, HangupCause::NormalClearing, None);
+        self.finish(&channel);
+        if let Some(id) = dialog {
+            self.by_dialog.remove(&id);
+            self.dialogs.remove(&id);
+        }
+        let _ = layer;
+        if let Some(reply) = reply {
+            let _ = reply.send(Ok(()));
+        }
+    }
 }
