@@ -198,7 +198,7 @@ impl MediaLeg {
     /// Stops the leg: its counters become the channel's `rtp_audio_*`
     /// variables (as FreeSWITCH sets them at hangup).
     pub(super) fn close(&self) {
-        let variables = self.shared.lock().stats.channel_variables("audio");
+        let variables = self.shared.lock().channel_variables();
         for (name, value) in variables {
             self.channel.set_variable(name, value);
         }

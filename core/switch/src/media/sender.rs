@@ -32,8 +32,14 @@ pub(crate) struct SendState {
     pub codec: Option<Codec>,
     /// The negotiated `telephone-event` payload type and clock.
     pub telephone_event: Option<(u8, u32)>,
+    /// How to encode Opus for this leg (from its `fmtp`).
+    pub opus: switchyard_media::codec::OpusConfig,
     /// The counters (`rtp_audio_*`).
     pub stats: MediaStats,
+    /// Packets forwarded from the bridged leg untouched (fast path).
+    pub relayed: u64,
+    /// Packets transcoded from the bridged leg's codec.
+    pub transcoded: u64,
     rewriter: SourceRewriter,
     /// Numbering of the packets we generate (before the rewriter).
     own_ssrc: u32,
@@ -54,7 +60,10 @@ impl LegShared {
                 can_send: false,
                 codec: None,
                 telephone_event: None,
+                opus: switchyard_media::codec::OpusConfig::default(),
                 stats: MediaStats::new(),
+                relayed: 0,
+                transcoded: 0,
                 rewriter: SourceRewriter::new(ssrc, (random >> 32) as u16, (random >> 40) as u32, 160),
                 own_ssrc: !ssrc,
                 own_seq: 0,
@@ -95,6 +104,7 @@ impl SendState {
             header.set_payload_type(codec.payload_type());
         }
         if socket.try_send_to(packet, remote).is_ok() {
+            self.relayed += 1;
             self.stats
                 .record_sent(PacketKind::Media, packet.len(), payload_len);
         }
@@ -106,6 +116,28 @@ impl SendState {
             return;
         };
         self.send_generated(socket, codec.payload_type(), payload, false, samples, PacketKind::Media);
+    }
+
+    /// Sends an audio payload transcoded from the bridged leg.
+    pub fn send_transcoded(&mut self, socket: &UdpSocket, payload: &[u8], samples: u32) {
+        self.transcoded += 1;
+        self.send_audio(socket, payload, samples);
+    }
+
+    /// The counters as FreeSWITCH's `rtp_audio_*` channel variables, with
+    /// the relay's own two (`rtp_audio_out_relayed_packet_count`,
+    /// `rtp_audio_out_transcoded_packet_count`).
+    pub fn channel_variables(&self) -> Vec<(String, String)> {
+        let mut variables = self.stats.channel_variables("audio");
+        variables.push((
+            "rtp_audio_out_relayed_packet_count".into(),
+            self.relayed.to_string(),
+        ));
+        variables.push((
+            "rtp_audio_out_transcoded_packet_count".into(),
+            self.transcoded.to_string(),
+        ));
+        variables
     }
 
     /// Sends one RFC 4733 packet of an event that started at our timestamp

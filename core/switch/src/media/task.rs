@@ -90,6 +90,31 @@ pub(crate) fn pcm_rate(codec: &Codec) -> u32 {
     }
 }
 
+/// The expected loss Opus's in-band FEC is sized for, when the peer asked
+/// for FEC (`useinbandfec=1`).
+const OPUS_FEC_LOSS_PERCENT: u8 = 5;
+
+/// The Opus encoder settings a leg's peer asked for in its `fmtp`, at
+/// `rate` Hz of PCM in.
+pub(crate) fn opus_config(media: &NegotiatedMedia, rate: u32) -> OpusConfig {
+    let params = media.opus.unwrap_or_default();
+    OpusConfig {
+        sample_rate: rate,
+        bitrate: params
+            .maxaveragebitrate
+            .and_then(|b| i32::try_from(b).ok())
+            .filter(|b| (6_000..=510_000).contains(b)),
+        inband_fec: params.useinbandfec,
+        packet_loss_percent: if params.useinbandfec {
+            OPUS_FEC_LOSS_PERCENT
+        } else {
+            0
+        },
+        dtx: params.usedtx,
+        ..OpusConfig::default()
+    }
+}
+
 /// The switch's codec description of a negotiated leg.
 pub(crate) fn codec_of(media: &NegotiatedMedia) -> Option<Codec> {
     Codec::from_rtpmap(
@@ -258,10 +283,7 @@ impl LegTask {
             return;
         };
         let rate = pcm_rate(&codec);
-        let opus = OpusConfig {
-            sample_rate: rate,
-            ..OpusConfig::default()
-        };
+        let opus = opus_config(media, rate);
         let (Ok(decoder), Ok(encoder)) = (
             AudioDecoder::new(&codec, rate),
             AudioEncoder::new(&codec, opus),
@@ -286,6 +308,7 @@ impl LegTask {
             state.codec = Some(codec);
             state.telephone_event = telephone_event;
             state.can_send = can_send;
+            state.opus = opus;
         }
         let frame_samples = codec.frame_samples_at(rate);
         self.media = Some(Configured {
@@ -451,8 +474,7 @@ impl LegTask {
             return;
         }
         if self.transcoder.as_ref().is_none_or(|t| *t.to() != to || *t.from() != codec) {
-            let opus = OpusConfig::default();
-            self.transcoder = Transcoder::with_opus_config(codec, to, opus).ok();
+            self.transcoder = Transcoder::with_opus_config(codec, to, out.opus).ok();
         }
         let Some(transcoder) = self.transcoder.as_mut() else {
             return;
@@ -463,7 +485,7 @@ impl LegTask {
         }
         let samples = to.frame_samples_at(to.clock_rate()) as u32;
         while let Ok(Some(len)) = transcoder.pull(&mut self.encoded) {
-            out.send_audio(&peer.shared.socket, &self.encoded[..len], samples);
+            out.send_transcoded(&peer.shared.socket, &self.encoded[..len], samples);
         }
     }
 
