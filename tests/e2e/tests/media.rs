@@ -398,3 +398,161 @@ fn record_writes_a_wav_that_sox_reads_with_its_length_and_channels() {
     println!("recording: {matched:?}");
     assert_matches(&matched, false, "the caller's side of the recording", "");
 }
+
+#[test]
+fn hold_resume_and_a_new_rtp_source_keep_the_bridged_audio_flowing() {
+    let bench = bench("media-hold");
+    let silence = bench.dir.path().join("silence.wav");
+    switchyard_e2e::audio::write_wav(&silence, 8000, &vec![0; 8000 * 20]);
+    let callee = phone(&bench, "1002", "pw2", "pcmu", &silence);
+    wait_registered(&bench, 1);
+    // The caller's audio: 6 s of the test signal, sent as two RTP sources
+    // (the second half with a new SSRC, its sequence numbers and
+    // timestamps starting over, as after a transfer upstream).
+    let source = bench.dir.path().join("talk.wav");
+    write_test_signal(&source, 8000, 6.0);
+    let (_, samples) = switchyard_e2e::audio::read_wav(&source);
+    let half = samples.len() / 2;
+    let mut packets = switchyard_e2e::pcap::pcmu_packets(&samples[..half], 0x1111);
+    let offset = Duration::from_millis(20) * packets.len() as u32;
+    packets.extend(
+        switchyard_e2e::pcap::pcmu_packets(&samples[half..], 0x2222)
+            .into_iter()
+            .map(|(at, packet)| (at + offset, packet)),
+    );
+    let pcap = bench.dir.path().join("talk.pcap");
+    write_rtp_pcap(&pcap, &packets);
+    let media_port = sipp::free_media_port().to_string();
+    let key = pcap.display().to_string();
+    // The scenario checks the switch's a=recvonly to the hold and
+    // a=sendrecv to the resume (check_it: a miss fails the call).
+    let caller = calls::call(
+        &bench.switch,
+        &bench.dir,
+        ("1001", "s3cret", "acme.test"),
+        "1002",
+        "media_uac_hold_pcap.xml",
+        &["-mp", &media_port, "-d", "4500", "-key", "pcap", &key],
+    );
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", bench.switch.log());
+    assert!(
+        callee.wait_for_event("CALL_CLOSED", Duration::from_secs(5)),
+        "{}",
+        callee.log()
+    );
+    let (_, received) = callee
+        .wait_for_recordings(Duration::from_secs(5))
+        .expect("callee recordings");
+    let matched = compare_audio(&source, &received);
+    println!("held, resumed, new source: {matched:?}");
+    assert_matches(&matched, false, "the caller's audio at the callee", &bench.switch.log());
+    assert!(
+        matched.segments.len() >= 5,
+        "both sources arrived: {matched:?}"
+    );
+    calls::assert_no_call_left(&bench.switch);
+}
+
+/// Datagrams no RTP or RTCP stack should choke on: empty, random bytes,
+/// RTP headers cut short, a header claiming more CSRCs and extension words
+/// than the packet holds, padding longer than the packet, and the largest
+/// UDP payload.
+fn hostile_datagrams() -> Vec<Vec<u8>> {
+    let mut rng = switchyard_e2e::audio::TestRng::new(4475);
+    let mut out = vec![Vec::new(), vec![0x80], vec![0x80, 0x00, 0x00]];
+    for len in [4usize, 11, 12, 13, 40, 172, 1500] {
+        out.push((0..len).map(|_| rng.range(0.0, 256.0) as u8).collect());
+    }
+    // Version 2, 15 CSRCs, extension bit, 12 bytes only.
+    out.push(vec![0x9f, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    // Padding bit with a padding length beyond the packet.
+    let mut padded = vec![0xa0, 0x00, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 1, 2, 3];
+    padded.push(0xff);
+    out.push(padded);
+    // RTCP: an SR claiming 31 report blocks in 8 bytes; a BYE cut short.
+    out.push(vec![0x9f, 200, 0x00, 0xff, 0, 0, 0, 1]);
+    out.push(vec![0x81, 203, 0x00, 0x05, 0, 0]);
+    // Telephone-event payload type with a 1-byte payload.
+    out.push(vec![0x80, 101, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1, 5]);
+    out.push(vec![0x55; 65_000]);
+    out
+}
+
+#[test]
+fn garbage_rtp_and_rtcp_and_a_hostile_offer_leave_calls_working() {
+    let low = 40_000 + (std::process::id() % 500) as u16 * 40;
+    let range = format!("{low}-{}", low + 19);
+    let switch = Switch::start(SwitchOptions {
+        conf_xml: Some(MD5_ONLY.into()),
+        extra_args: vec!["--rtp-ports".into(), range],
+        ..SwitchOptions::default()
+    });
+    let dir = TempDir::new("media-garbage");
+    fs::create_dir_all(switch.conf_dir().join("dialplan")).expect("dialplan dir");
+    fs::write(
+        switch.conf_dir().join("dialplan/acme.xml"),
+        dialplan(dir.path(), dir.path()),
+    )
+    .expect("dialplan");
+    for command in ["reloadxml", "tenant add acme.test", "user add 1001@acme.test s3cret"] {
+        assert_eq!(switch.cli_x(command).code(), Some(0), "{command}");
+    }
+    let bench = Bench { switch, dir };
+    // A hostile offer gets 488 (the scenario requires it).
+    let refused = calls::call(
+        &bench.switch,
+        &bench.dir,
+        ("1001", "s3cret", "acme.test"),
+        "9196",
+        "media_uac_bad_sdp.xml",
+        &[],
+    );
+    assert_eq!(refused.code(), Some(0), "hostile offer: {refused}\n{}", bench.switch.log());
+    // A call to the echo: while its RTP plays, every port of the switch's
+    // range is sprayed with garbage from several sources.
+    let source = bench.dir.path().join("talk.wav");
+    write_test_signal(&source, 8000, 4.0);
+    let (_, samples) = switchyard_e2e::audio::read_wav(&source);
+    let pcap = bench.dir.path().join("talk.pcap");
+    write_rtp_pcap(&pcap, &switchyard_e2e::pcap::pcmu_packets(&samples, 0x7777));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sprayer = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let datagrams = hostile_datagrams();
+            let sockets: Vec<std::net::UdpSocket> = (0..3)
+                .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").expect("bind"))
+                .collect();
+            let mut sent = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for port in low..low + 20 {
+                    for (i, datagram) in datagrams.iter().enumerate() {
+                        let socket = &sockets[i % sockets.len()];
+                        if socket.send_to(datagram, ("127.0.0.1", port)).is_ok() {
+                            sent += 1;
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            sent
+        })
+    };
+    let media_port = sipp::free_media_port().to_string();
+    let key = pcap.display().to_string();
+    let caller = calls::call(
+        &bench.switch,
+        &bench.dir,
+        ("1001", "s3cret", "acme.test"),
+        "9196",
+        "media_uac_pcap.xml",
+        &["-mp", &media_port, "-d", "4000", "-key", "pcap", &key],
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = sprayer.join().expect("sprayer");
+    assert!(sent > 1000, "garbage sent: {sent}");
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", bench.switch.log());
+    let status = bench.switch.cli_x("status");
+    assert_eq!(status.code(), Some(0), "the switch still answers: {status}");
+    calls::assert_no_call_left(&bench.switch);
+}

@@ -163,10 +163,10 @@ impl HangupCause {
             | NormalTemporaryFailure
             | SwitchCongestion
             | BearerCapabilityNotAvail
-            | IncompatibleDestination
             | ServiceUnavailable
             | RequestedChanUnavail => 503,
-            BearerCapabilityNotImpl => 488,
+            // FreeSWITCH answers a failed media negotiation (88) with 488.
+            BearerCapabilityNotImpl | IncompatibleDestination => 488,
             RecoveryOnTimerExpire | ProgressTimeout => 504,
             OriginatorCancel => 487,
             InvalidGateway | GatewayDown => 502,
