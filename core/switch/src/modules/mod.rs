@@ -275,7 +275,15 @@ impl ModuleManager {
             None => return Err(format!("{name} is not loaded")),
         };
         if let Err(taps) = context.stop_taps() {
-            return Err(format!("{name} is in use: {}", describe_taps(taps)));
+            let running = describe_busy(
+                &running_entries(&switch.api.list(), name),
+                &running_entries(&switch.apps.list(), name),
+            );
+            let mut why = vec![describe_taps(taps)];
+            if !running.is_empty() {
+                why.insert(0, running);
+            }
+            return Err(format!("{name} is in use: {}", why.join("; ")));
         }
         if let Err(e) = remove_registrations(switch, name, false) {
             context.resume_taps();
@@ -352,6 +360,15 @@ fn describe_busy(api: &[String], apps: &[String]) -> String {
         many => parts.push(format!("applications {} are running", many.join(", "))),
     }
     parts.join("; ")
+}
+
+/// Names of `owner`'s entries in `entries` that are running now.
+fn running_entries<H>(entries: &[Arc<crate::registry::Entry<H>>], owner: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.owner == owner && e.in_flight() > 0)
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 fn describe_taps(count: usize) -> String {
