@@ -4,9 +4,12 @@
 //! Every function here is called from module code through `extern "C"`, so
 //! each one contains its own panics (a panic crossing into C would abort the
 //! process), checks its pointers and strings, and answers `SY_INVALID` to
-//! anything malformed instead of trusting it.
+//! anything malformed instead of trusting it. The 1.1 channel functions live
+//! in [`super::channel`], the media tap functions in [`super::taps`].
 
+use super::channel::{self, ChannelRef, SessionScope};
 use super::context::{ModuleContext, set_last_error};
+use super::taps;
 use crate::api::{ApiHandler, is_error_reply};
 use crate::apps::AppHandler;
 use crate::event::Event;
@@ -43,12 +46,29 @@ pub static HOST_API: SyHostApi = SyHostApi {
     event_header_count: host_event_header_count,
     event_header_at: host_event_header_at,
     api_execute: host_api_execute,
+    channel_answer: channel::host_channel_answer,
+    channel_pre_answer: channel::host_channel_pre_answer,
+    channel_ring_ready: channel::host_channel_ring_ready,
+    channel_hangup: channel::host_channel_hangup,
+    channel_ready: channel::host_channel_ready,
+    channel_uuid: channel::host_channel_uuid,
+    channel_get_variable: channel::host_channel_get_variable,
+    channel_set_variable: channel::host_channel_set_variable,
+    channel_unset_variable: channel::host_channel_unset_variable,
+    channel_play: channel::host_channel_play,
+    channel_collect_digits: channel::host_channel_collect_digits,
+    channel_send_dtmf: channel::host_channel_send_dtmf,
+    channel_bridge: channel::host_channel_bridge,
+    channel_locate: channel::host_channel_locate,
+    channel_release: channel::host_channel_release,
+    channel_add_tap: taps::host_channel_add_tap,
+    channel_remove_tap: taps::host_channel_remove_tap,
 };
 
 /// A module's opaque pointer, carried into closures that run on other
 /// threads. The ABI makes the module responsible for its thread safety.
 #[derive(Clone, Copy)]
-struct UserData(*mut c_void);
+pub(super) struct UserData(pub(super) *mut c_void);
 // SAFETY: the pointer is only handed back to the module that registered it;
 // the ABI documents that callbacks run on other threads.
 unsafe impl Send for UserData {}
@@ -57,7 +77,7 @@ unsafe impl Sync for UserData {}
 
 impl UserData {
     /// The pointer (a method, so closures capture the whole Send wrapper).
-    fn get(self) -> *mut c_void {
+    pub(super) fn get(self) -> *mut c_void {
         self.0
     }
 }
@@ -67,7 +87,8 @@ pub fn module_handle(ctx: &'static ModuleContext) -> *mut SyModule {
     ctx as *const ModuleContext as *mut SyModule
 }
 
-fn contain<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+/// Runs `f`, turning a panic into `fallback` (no panic may cross `extern "C"`).
+pub(super) fn contain<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
@@ -80,18 +101,20 @@ fn context(module: *mut SyModule) -> Option<&'static ModuleContext> {
     Some(unsafe { &*(module as *const ModuleContext) })
 }
 
-fn live_context(module: *mut SyModule) -> Option<&'static ModuleContext> {
+/// The context of a module handle whose module is still loaded.
+pub(super) fn live_context(module: *mut SyModule) -> Option<&'static ModuleContext> {
     context(module).filter(|ctx| ctx.is_alive())
 }
 
 /// Reads a module-supplied string; `None` when it is not UTF-8.
-fn text<'a>(s: SyStr) -> Option<&'a str> {
+pub(super) fn text<'a>(s: SyStr) -> Option<&'a str> {
     // SAFETY: the ABI requires `len` readable bytes at `ptr` for the
     // duration of the call; we do not keep the reference beyond it.
     unsafe { s.to_str() }.ok()
 }
 
-fn invalid(what: &str) -> SyStatus {
+/// Records why an argument was refused and returns `SY_INVALID`.
+pub(super) fn invalid(what: &str) -> SyStatus {
     set_last_error(format!("invalid argument: {what}"));
     SY_INVALID
 }
@@ -251,7 +274,7 @@ fn call_api(
     }
 }
 
-unsafe extern "C" fn host_register_app(
+pub(super) unsafe extern "C" fn host_register_app(
     module: *mut SyModule,
     name: SyStr,
     description: SyStr,
@@ -274,11 +297,15 @@ unsafe extern "C" fn host_register_app(
             Err(status) => return status,
         };
         let user_data = UserData(user_data);
-        let handler: AppHandler = Box::new(move |channel, args| {
+        let handler: AppHandler = Box::new(move |session, args| {
             let _ = super::context::take_last_error();
-            // SAFETY: the module's own function, user_data and a channel
+            let handle = ChannelRef::for_app(session);
+            // The blocking channel functions find the session here.
+            let scope = SessionScope::enter(session);
+            // SAFETY: the module's own function and user_data, and a channel
             // handle valid for the call, as the ABI promises.
-            let status = unsafe { func(user_data.get(), channel.cast(), SyStr::from_str(args)) };
+            let status = unsafe { func(user_data.get(), handle.as_raw(), SyStr::from_str(args)) };
+            drop(scope);
             let error = super::context::take_last_error();
             if status == SY_OK {
                 Ok(())

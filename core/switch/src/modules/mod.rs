@@ -2,15 +2,17 @@
 //!
 //! `unload` means deregister and drain, never unmap: the module's API
 //! commands, applications and event bindings are removed (refused while any
-//! of them is running, naming what is), running event handlers are waited
-//! for, the module's `unload` is called, and its code stays mapped for the
-//! life of the process. `reload` validates a fresh copy of the file before
+//! of them is running or any of its media taps is open, naming what is),
+//! running event handlers are waited for, the module's `unload` is called,
+//! and its code stays mapped for the life of the process. `reload` validates a fresh copy of the file before
 //! touching the running module, so a broken rebuild leaves the old one in
 //! service.
 
+mod channel;
 mod context;
 mod host_api;
 mod library;
+mod taps;
 
 use crate::event::Event;
 use crate::registry::{busy_entries, remove_owner};
@@ -272,7 +274,21 @@ impl ModuleManager {
             Some(m) => (m.descriptor, m.context, m.info.file.clone()),
             None => return Err(format!("{name} is not loaded")),
         };
-        remove_registrations(switch, name, false)?;
+        if let Err(taps) = context.stop_taps() {
+            let running = describe_busy(
+                &running_entries(&switch.api.list(), name),
+                &running_entries(&switch.apps.list(), name),
+            );
+            let mut why = vec![describe_taps(taps)];
+            if !running.is_empty() {
+                why.insert(0, running);
+            }
+            return Err(format!("{name} is in use: {}", why.join("; ")));
+        }
+        if let Err(e) = remove_registrations(switch, name, false) {
+            context.resume_taps();
+            return Err(e);
+        }
         context.retire();
         // Anything the module registered while being removed goes too.
         remove_registrations(switch, name, true)?;
@@ -287,6 +303,12 @@ impl ModuleManager {
                 tracing::warn!("{name}: its unload reported a problem: {why}");
                 note = format!(" (its unload reported: {why})");
             }
+        }
+        let located = context.located_channels();
+        if located > 0 {
+            tracing::warn!(
+                "{name}: unloaded while holding {located} located channel handle(s) it never released"
+            );
         }
         self.loaded().remove(name);
         tracing::info!("unloaded module {name}");
@@ -340,6 +362,23 @@ fn describe_busy(api: &[String], apps: &[String]) -> String {
     parts.join("; ")
 }
 
+/// Names of `owner`'s entries in `entries` that are running now.
+fn running_entries<H>(entries: &[Arc<crate::registry::Entry<H>>], owner: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.owner == owner && e.in_flight() > 0)
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+fn describe_taps(count: usize) -> String {
+    if count == 1 {
+        "1 media tap is open".into()
+    } else {
+        format!("{count} media taps are open")
+    }
+}
+
 /// The file `load name` would use, or why there is none.
 pub fn find_module_file(mod_dir: &std::path::Path, name: &str) -> Result<PathBuf, String> {
     library::find(mod_dir, name)
@@ -360,6 +399,8 @@ mod tests {
             describe_busy(&["a".into(), "b".into()], &["ivr".into()]),
             "API commands a, b are running; application ivr is running"
         );
+        assert_eq!(describe_taps(1), "1 media tap is open");
+        assert_eq!(describe_taps(3), "3 media taps are open");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! leaves the same way, paced by the media task's packet clock.
 
 pub mod apps;
+pub mod module_apps;
 pub mod source;
 
 use crate::channel::cause::HangupCause;
@@ -60,9 +61,10 @@ pub enum AppOutcome {
     Hangup(HangupCause),
 }
 
-/// Whether `application` runs on the session thread.
-pub fn is_session_app(_switch: &Switch, application: &str) -> bool {
-    apps::is_builtin(application)
+/// Whether `application` runs on the session thread: a built-in session
+/// application or one a module registered.
+pub fn is_session_app(switch: &Switch, application: &str) -> bool {
+    apps::is_builtin(application) || switch.apps.contains(application)
 }
 
 impl SessionLink {
@@ -335,6 +337,10 @@ impl Session {
     /// Runs one application; returns what the dialplan does next.
     pub fn run(&mut self, application: &str, data: &str) -> AppOutcome {
         self.channel.set_application(Some((application, data)));
-        apps::run(self, application, data)
+        if apps::is_builtin(application) {
+            apps::run(self, application, data)
+        } else {
+            module_apps::run(self, application, data)
+        }
     }
 }
