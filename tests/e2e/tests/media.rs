@@ -22,9 +22,7 @@ use std::time::{Duration, Instant};
 
 use switchyard_e2e::audio::{compare_audio, write_test_signal};
 use switchyard_e2e::baresip::{Baresip, BaresipOptions};
-use switchyard_e2e::pcap::{
-    DtmfTiming, inband_dtmf_packets, rfc4733_packets, write_rtp_pcap,
-};
+use switchyard_e2e::pcap::{DtmfTiming, inband_dtmf_packets, rfc4733_packets, write_rtp_pcap};
 use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
 
 /// libre 1.1 (baresip 1.0) answers only MD5 challenges.
@@ -130,13 +128,8 @@ fn bench(name: &str) -> Bench {
 }
 
 fn phone(bench: &Bench, user: &str, password: &str, codecs: &str, source: &Path) -> Baresip {
-    let mut options = BaresipOptions::registered(
-        user,
-        "acme.test",
-        password,
-        bench.switch.sip_port(),
-        source,
-    );
+    let mut options =
+        BaresipOptions::registered(user, "acme.test", password, bench.switch.sip_port(), source);
     options.codecs = codecs.into();
     Baresip::start_with(&bench.dir.subdir(user), &options)
 }
@@ -187,7 +180,12 @@ fn echo_returns_what_was_sent(codec: &str) {
     let received = talk(&bench, &caller, "9196", 5);
     let matched = compare_audio(&source, &received);
     println!("echo over {codec}: {matched:?}");
-    assert_matches(&matched, codec == "opus", &format!("echo over {codec}"), &bench.switch.log());
+    assert_matches(
+        &matched,
+        codec == "opus",
+        &format!("echo over {codec}"),
+        &bench.switch.log(),
+    );
     // The echo is the switch's, not a loop in the phone: under a second late.
     assert!(
         (0.0..1000.0).contains(&matched.lag_ms),
@@ -239,10 +237,14 @@ fn variable(event: &switchyard_e2e::esl_event::EslEvent, name: &str) -> Option<u
         .and_then(|v| v.parse().ok())
 }
 
-fn bridge_carries_audio_both_ways(caller_codec: &str, callee_codec: &str) -> Vec<switchyard_e2e::esl_event::EslEvent> {
+fn bridge_carries_audio_both_ways(
+    caller_codec: &str,
+    callee_codec: &str,
+) -> Vec<switchyard_e2e::esl_event::EslEvent> {
     let bench = bench(&format!("media-bridge-{caller_codec}-{callee_codec}"));
     let mut esl = bench.switch.esl();
-    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE").expect("subscribe");
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
     let a_source = bench.dir.path().join("a.wav");
     let b_source = bench.dir.path().join("b.wav");
     write_test_signal(&a_source, 8000, 6.0);
@@ -261,8 +263,18 @@ fn bridge_carries_audio_both_ways(caller_codec: &str, callee_codec: &str) -> Vec
     let to_a = compare_audio(&b_source, &a_received);
     println!("{caller_codec} -> {callee_codec}: {to_b:?}");
     println!("{callee_codec} -> {caller_codec}: {to_a:?}");
-    assert_matches(&to_b, callee_codec == "opus" || caller_codec == "opus", "caller to callee", &bench.switch.log());
-    assert_matches(&to_a, callee_codec == "opus" || caller_codec == "opus", "callee to caller", &bench.switch.log());
+    assert_matches(
+        &to_b,
+        callee_codec == "opus" || caller_codec == "opus",
+        "caller to callee",
+        &bench.switch.log(),
+    );
+    assert_matches(
+        &to_a,
+        callee_codec == "opus" || caller_codec == "opus",
+        "callee to caller",
+        &bench.switch.log(),
+    );
     let events = esl
         .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(5), Some(2))
         .expect("hangup events");
@@ -275,7 +287,9 @@ fn bridge_carries_audio_both_ways(caller_codec: &str, callee_codec: &str) -> Vec
 fn opus_and_pcmu_phones_talk_through_the_transcoder() {
     let events = bridge_carries_audio_both_ways("opus", "pcmu");
     for event in &events {
-        let codec = event.header("variable_rtp_use_codec_name").unwrap_or_default();
+        let codec = event
+            .header("variable_rtp_use_codec_name")
+            .unwrap_or_default();
         let transcoded = variable(event, "rtp_audio_out_transcoded_packet_count").unwrap_or(0);
         assert!(
             transcoded > 100,
@@ -315,8 +329,15 @@ fn digits_heard(bench: &Bench, scenario: &str, pcap: Option<&Path>) -> String {
         scenario,
         &extra,
     );
-    let digits = esl.collect_dtmf(Duration::from_secs(3), None).expect("dtmf");
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", bench.switch.log());
+    let digits = esl
+        .collect_dtmf(Duration::from_secs(3), None)
+        .expect("dtmf");
+    assert_eq!(
+        caller.code(),
+        Some(0),
+        "caller: {caller}\n{}",
+        bench.switch.log()
+    );
     digits
 }
 
@@ -324,7 +345,10 @@ fn digits_heard(bench: &Bench, scenario: &str, pcap: Option<&Path>) -> String {
 fn rfc4733_dtmf_is_heard_once_per_press() {
     let bench = bench("media-dtmf-4733");
     let pcap = bench.dir.path().join("dtmf.pcap");
-    write_rtp_pcap(&pcap, &rfc4733_packets("123#", &DtmfTiming::default(), 101, 0x1234));
+    write_rtp_pcap(
+        &pcap,
+        &rfc4733_packets("123#", &DtmfTiming::default(), 101, 0x1234),
+    );
     let digits = digits_heard(&bench, "media_uac_pcap.xml", Some(&pcap));
     assert_eq!(digits, "123#", "{}", bench.switch.log());
 }
@@ -350,7 +374,10 @@ fn sip_info_dtmf_is_heard_once_per_request() {
 fn inband_dtmf_is_heard_once_per_press() {
     let bench = bench("media-dtmf-inband");
     let pcap = bench.dir.path().join("inband.pcap");
-    write_rtp_pcap(&pcap, &inband_dtmf_packets("4567", &DtmfTiming::default(), 0x4321));
+    write_rtp_pcap(
+        &pcap,
+        &inband_dtmf_packets("4567", &DtmfTiming::default(), 0x4321),
+    );
     let digits = digits_heard(&bench, "media_uac_pcap.xml", Some(&pcap));
     assert_eq!(digits, "4567", "{}", bench.switch.log());
 }
@@ -434,7 +461,12 @@ fn hold_resume_and_a_new_rtp_source_keep_the_bridged_audio_flowing() {
         "media_uac_hold_pcap.xml",
         &["-mp", &media_port, "-d", "4500", "-key", "pcap", &key],
     );
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", bench.switch.log());
+    assert_eq!(
+        caller.code(),
+        Some(0),
+        "caller: {caller}\n{}",
+        bench.switch.log()
+    );
     assert!(
         callee.wait_for_event("CALL_CLOSED", Duration::from_secs(5)),
         "{}",
@@ -445,7 +477,12 @@ fn hold_resume_and_a_new_rtp_source_keep_the_bridged_audio_flowing() {
         .expect("callee recordings");
     let matched = compare_audio(&source, &received);
     println!("held, resumed, new source: {matched:?}");
-    assert_matches(&matched, false, "the caller's audio at the callee", &bench.switch.log());
+    assert_matches(
+        &matched,
+        false,
+        "the caller's audio at the callee",
+        &bench.switch.log(),
+    );
     assert!(
         matched.segments.len() >= 5,
         "both sources arrived: {matched:?}"
@@ -494,7 +531,11 @@ fn garbage_rtp_and_rtcp_and_a_hostile_offer_leave_calls_working() {
         dialplan(dir.path(), dir.path()),
     )
     .expect("dialplan");
-    for command in ["reloadxml", "tenant add acme.test", "user add 1001@acme.test s3cret"] {
+    for command in [
+        "reloadxml",
+        "tenant add acme.test",
+        "user add 1001@acme.test s3cret",
+    ] {
         assert_eq!(switch.cli_x(command).code(), Some(0), "{command}");
     }
     let bench = Bench { switch, dir };
@@ -507,7 +548,12 @@ fn garbage_rtp_and_rtcp_and_a_hostile_offer_leave_calls_working() {
         "media_uac_bad_sdp.xml",
         &[],
     );
-    assert_eq!(refused.code(), Some(0), "hostile offer: {refused}\n{}", bench.switch.log());
+    assert_eq!(
+        refused.code(),
+        Some(0),
+        "hostile offer: {refused}\n{}",
+        bench.switch.log()
+    );
     // A call to the echo: while its RTP plays, every port of the switch's
     // range is sprayed with garbage from several sources.
     let source = bench.dir.path().join("talk.wav");
@@ -551,7 +597,12 @@ fn garbage_rtp_and_rtcp_and_a_hostile_offer_leave_calls_working() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let sent = sprayer.join().expect("sprayer");
     assert!(sent > 1000, "garbage sent: {sent}");
-    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", bench.switch.log());
+    assert_eq!(
+        caller.code(),
+        Some(0),
+        "caller: {caller}\n{}",
+        bench.switch.log()
+    );
     let status = bench.switch.cli_x("status");
     assert_eq!(status.code(), Some(0), "the switch still answers: {status}");
     calls::assert_no_call_left(&bench.switch);

@@ -133,8 +133,8 @@ fn wrong_abi_major_is_refused_naming_both_versions() {
     assert_eq!(load.code(), Some(1), "{load}");
     assert!(load.text().starts_with("-ERR"), "{load}");
     assert!(
-        load.stdout.contains("2.0") && load.stdout.contains("1.0"),
-        "the refusal names the module's ABI 2.0 and the switch's 1.0: {load}"
+        load.stdout.contains("2.0") && load.stdout.contains("1.1"),
+        "the refusal names the module's ABI 2.0 and the switch's 1.1: {load}"
     );
     let ran = switch.cli_x("badabi_ran");
     assert_eq!(
@@ -210,4 +210,84 @@ fn same_path(reported: &str, expected: &Path) -> bool {
     }
     // The harness starts the switch in the parent of its data directory.
     expected.ends_with(reported)
+}
+
+/// ABI 1.1: a C module's dialplan application answers a baresip call
+/// (`channel_answer`), plays a 1 kHz tone (`channel_play` of a
+/// `tone_stream://`), sets a channel variable and returns; the phone's
+/// recording holds the tone, and the variable is on the leg's
+/// `CHANNEL_HANGUP_COMPLETE`.
+#[test]
+fn a_c_module_answers_a_call_and_plays_a_tone() {
+    use switchyard_e2e::audio::{dominant_tones, read_wav, write_wav};
+    use switchyard_e2e::baresip::{Baresip, BaresipOptions};
+    let mod_dir = TempDir::new("mod-c-tone");
+    compile_c_module("tone_app.c", "mod_c_tone", mod_dir.path());
+    let switch = Switch::start(SwitchOptions {
+        mod_dir: Some(mod_dir.path().to_path_buf()),
+        conf_xml: Some(
+            "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings></switchyard>"
+                .into(),
+        ),
+        ..SwitchOptions::default()
+    });
+    std::fs::create_dir_all(switch.conf_dir().join("dialplan")).expect("dialplan dir");
+    std::fs::write(
+        switch.conf_dir().join("dialplan/acme.xml"),
+        r#"<include><context name="acme.test">
+  <extension name="tone"><condition field="destination_number" expression="^9300$">
+    <action application="c_tone" data="tone_stream://%(2000,0,1000)"/>
+    <action application="hangup"/>
+  </condition></extension>
+</context></include>"#,
+    )
+    .expect("dialplan");
+    for command in [
+        "load mod_c_tone",
+        "reloadxml",
+        "tenant add acme.test",
+        "user add 1001@acme.test s3cret",
+    ] {
+        let out = switch.cli_x(command);
+        assert_eq!(out.code(), Some(0), "{command}: {out}");
+    }
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE").expect("subscribe");
+    let silence = mod_dir.path().join("silence.wav");
+    write_wav(&silence, 8000, &vec![0; 8000 * 10]);
+    let phone = Baresip::start_with(
+        &mod_dir.subdir("phone"),
+        &BaresipOptions::registered("1001", "acme.test", "s3cret", switch.sip_port(), &silence),
+    );
+    poll_until(Duration::from_secs(15), Duration::from_millis(100), || {
+        switch
+            .cli_x("show registrations")
+            .stdout
+            .ends_with("\n1 total.\n")
+            .then_some(())
+    })
+    .expect("the phone registers");
+    phone.dial("sip:9300@acme.test").expect("dial");
+    assert!(
+        phone.wait_for_event("CALL_CLOSED", Duration::from_secs(15)),
+        "the switch hangs up after the tone\n{}\n{}",
+        phone.log(),
+        switch.log()
+    );
+    let (_, received) = phone
+        .wait_for_recordings(Duration::from_secs(5))
+        .expect("recordings");
+    let (rate, samples) = read_wav(&received);
+    let tones = dominant_tones(&samples, rate, &[440.0, 1000.0, 2000.0]);
+    let thousand = tones.iter().filter(|t| **t == Some(1000.0)).count();
+    // dominant_tones looks at 100 ms frames: 2 s of tone is 20 of them.
+    assert!(
+        thousand >= 15,
+        "1 kHz heard in {thousand} frames of 100 ms: {tones:?}\n{}",
+        switch.log()
+    );
+    let hangup = esl
+        .wait_for_event(Duration::from_secs(5), |e| e.name() == "CHANNEL_HANGUP_COMPLETE")
+        .expect("hangup event");
+    assert_eq!(hangup.header("variable_c_tone_played"), Some("yes"));
 }

@@ -96,9 +96,7 @@ impl DtmfSink {
             dtmf.source.name()
         );
         let _ = self.queue.try_send(dtmf);
-        let mut event = self
-            .channel
-            .with(|c| events::build_named("DTMF", c));
+        let mut event = self.channel.with(|c| events::build_named("DTMF", c));
         event
             .add_header("DTMF-Digit", dtmf.digit.to_string())
             .add_header("DTMF-Duration", (dtmf.duration_ms * 8).to_string())

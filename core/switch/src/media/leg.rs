@@ -50,12 +50,7 @@ impl MediaLeg {
         let shared = Arc::new(LegShared::new(rtp));
         let (control, commands) = tokio::sync::mpsc::unbounded_channel();
         let (sink, digits) = DtmfSink::new(Arc::clone(channel), Arc::clone(bus));
-        let task = LegTask::new(
-            Arc::clone(&shared),
-            rtcp,
-            commands,
-            sink.clone(),
-        );
+        let task = LegTask::new(Arc::clone(&shared), rtcp, commands, sink.clone());
         runtime.spawn(task.run());
         Ok(MediaLeg {
             channel: Arc::clone(channel),
@@ -86,15 +81,14 @@ impl MediaLeg {
 
     /// Puts negotiated media in force (initial answer, re-INVITE, hold).
     pub fn configure(&self, media: NegotiatedMedia) {
-        self.channel.set_variable("rtp_use_codec_name", media.encoding_name);
+        self.channel
+            .set_variable("rtp_use_codec_name", media.encoding_name);
         self.channel
             .set_variable("rtp_use_codec_rate", media.clock_rate.to_string());
         self.channel
             .set_variable("rtp_use_codec_ptime", media.ptime.to_string());
-        self.channel.set_variable(
-            "remote_media_ip",
-            media.remote_rtp.ip().to_string(),
-        );
+        self.channel
+            .set_variable("remote_media_ip", media.remote_rtp.ip().to_string());
         self.channel
             .set_variable("remote_media_port", media.remote_rtp.port().to_string());
         let _ = self

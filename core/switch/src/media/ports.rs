@@ -122,7 +122,11 @@ impl RtpPorts {
         let mut state = self.lock();
         for _ in 0..pairs {
             let port = state.next;
-            state.next = if port + 3 > self.high { self.low } else { port + 2 };
+            state.next = if port + 3 > self.high {
+                self.low
+            } else {
+                port + 2
+            };
             if state.in_use.contains(&port) {
                 continue;
             }
@@ -182,7 +186,10 @@ mod tests {
         let blocker = UdpSocket::bind((Ipv4Addr::LOCALHOST, pool.range().0));
         let a = pool.bind(IpAddr::V4(Ipv4Addr::LOCALHOST)).expect("a");
         assert_eq!(a.lease.port() % 2, 0);
-        assert_eq!(a.rtcp.local_addr().expect("rtcp").port(), a.lease.port() + 1);
+        assert_eq!(
+            a.rtcp.local_addr().expect("rtcp").port(),
+            a.lease.port() + 1
+        );
         if blocker.is_ok() {
             assert_ne!(a.lease.port(), pool.range().0, "a taken port is skipped");
         }

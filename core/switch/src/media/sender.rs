@@ -64,7 +64,12 @@ impl LegShared {
                 stats: MediaStats::new(),
                 relayed: 0,
                 transcoded: 0,
-                rewriter: SourceRewriter::new(ssrc, (random >> 32) as u16, (random >> 40) as u32, 160),
+                rewriter: SourceRewriter::new(
+                    ssrc,
+                    (random >> 32) as u16,
+                    (random >> 40) as u32,
+                    160,
+                ),
                 own_ssrc: !ssrc,
                 own_seq: 0,
                 own_ts: 0,
@@ -115,7 +120,14 @@ impl SendState {
         let Some(codec) = self.codec else {
             return;
         };
-        self.send_generated(socket, codec.payload_type(), payload, false, samples, PacketKind::Media);
+        self.send_generated(
+            socket,
+            codec.payload_type(),
+            payload,
+            false,
+            samples,
+            PacketKind::Media,
+        );
     }
 
     /// Sends an audio payload transcoded from the bridged leg.
@@ -151,7 +163,9 @@ impl SendState {
             return;
         };
         self.own_seq = self.own_seq.wrapping_add(1);
-        let out = self.rewriter.map(self.own_ssrc, self.own_seq, timestamp, marker);
+        let out = self
+            .rewriter
+            .map(self.own_ssrc, self.own_seq, timestamp, marker);
         self.write_and_send(socket, remote, pt, out, payload, PacketKind::Dtmf);
     }
 

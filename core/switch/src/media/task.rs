@@ -28,6 +28,9 @@ use switchyard_media::sdp::{Direction, NegotiatedMedia};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// Most datagrams read from a leg's socket per wake-up.
+const DRAIN_LIMIT: usize = 32;
+
 /// How often RTCP reports go out (RFC 3550's 5 s minimum interval).
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -192,17 +195,27 @@ impl LegTask {
         let socket = Arc::clone(&self.shared.socket);
         let mut packet = [0u8; 2048];
         let mut report = [0u8; 1500];
+        // One timer for the task, moved when the next deadline moves
+        // (making a new one per packet would cost a timer-wheel insertion
+        // each time).
+        let mut armed = self.next_wake();
+        let sleep = tokio::time::sleep_until(armed.into());
+        tokio::pin!(sleep);
         loop {
             let wake = self.next_wake();
+            if wake != armed {
+                sleep.as_mut().reset(wake.into());
+                armed = wake;
+            }
             tokio::select! {
                 biased;
                 command = self.control.recv() => match command {
                     None | Some(LegCommand::Stop) => break,
                     Some(command) => self.apply(command),
                 },
-                received = socket.recv_from(&mut packet) => {
-                    if let Ok((len, from)) = received {
-                        self.on_rtp(&mut packet[..len], from, Instant::now());
+                readable = socket.readable() => {
+                    if readable.is_ok() {
+                        self.drain_rtp(&socket, &mut packet);
                     }
                 }
                 received = self.rtcp.recv_from(&mut report) => {
@@ -210,10 +223,26 @@ impl LegTask {
                         self.on_rtcp(&report[..len]);
                     }
                 }
-                () = tokio::time::sleep_until(wake.into()) => self.on_timer(Instant::now()),
+                () = &mut sleep => {
+                    self.on_timer(Instant::now());
+                    // Re-arm even when the next deadline did not move.
+                    armed = Instant::now() - Duration::from_secs(1);
+                }
             }
         }
         self.taps.close_all();
+    }
+
+    /// Reads every datagram waiting on the RTP socket (up to a bound, so a
+    /// flood cannot starve the task's other work).
+    fn drain_rtp(&mut self, socket: &UdpSocket, packet: &mut [u8; 2048]) {
+        let now = Instant::now();
+        for _ in 0..DRAIN_LIMIT {
+            match socket.try_recv_from(packet) {
+                Ok((len, from)) => self.on_rtp(&mut packet[..len], from, now),
+                Err(_) => break,
+            }
+        }
     }
 
     fn next_wake(&self) -> Instant {
@@ -233,10 +262,12 @@ impl LegTask {
             LegCommand::Bridge(peer) => {
                 self.peer = Some(peer);
                 self.transcoder = None;
+                self.schedule_frames();
             }
             LegCommand::Unbridge => {
                 self.peer = None;
                 self.transcoder = None;
+                self.schedule_frames();
             }
             LegCommand::AttachSession { reader, writer } => {
                 self.reader = Some(reader);
@@ -288,7 +319,11 @@ impl LegTask {
             AudioDecoder::new(&codec, rate),
             AudioEncoder::new(&codec, opus),
         ) else {
-            tracing::warn!("{}: cannot set up {}", self.dtmf_channel(), media.encoding_name);
+            tracing::warn!(
+                "{}: cannot set up {}",
+                self.dtmf_channel(),
+                media.encoding_name
+            );
             return;
         };
         let remote = (!media.remote_rtp.ip().is_unspecified()).then_some(media.remote_rtp);
@@ -296,7 +331,9 @@ impl LegTask {
         if changed_remote && self.latch.latched() != remote {
             self.latch.set_signalled(remote);
         }
-        let telephone_event = media.telephone_event.map(|t| (t.payload_type, t.clock_rate));
+        let telephone_event = media
+            .telephone_event
+            .map(|t| (t.payload_type, t.clock_rate));
         self.telephone_events =
             telephone_event.map(|(_, rate)| TelephoneEventReceiver::new(ReceiverConfig::new(rate)));
         self.jitter = InterarrivalJitter::new(codec.clock_rate());
@@ -335,8 +372,12 @@ impl LegTask {
     /// Whether the task must wake at the packet rate: a session writes, a
     /// tap listens, or digits are being sent as tones.
     fn schedule_frames(&mut self) {
+        // While bridged, the other leg's audio is what this leg sends: no
+        // frames of its own for a write tap (they would mix with it).
         let needed = self.media.is_some()
-            && (self.writer.is_some() || self.taps.wants_write() || self.tones.is_some());
+            && (self.writer.is_some()
+                || self.tones.is_some()
+                || (self.taps.wants_write() && self.peer.is_none()));
         match (needed, self.next_frame) {
             (true, None) => self.next_frame = Some(Instant::now()),
             (false, Some(_)) => self.next_frame = None,
@@ -473,7 +514,11 @@ impl LegTask {
             out.relay(&peer.shared.socket, bytes, payload_len);
             return;
         }
-        if self.transcoder.as_ref().is_none_or(|t| *t.to() != to || *t.from() != codec) {
+        if self
+            .transcoder
+            .as_ref()
+            .is_none_or(|t| *t.to() != to || *t.from() != codec)
+        {
             self.transcoder = Transcoder::with_opus_config(codec, to, out.opus).ok();
         }
         let Some(transcoder) = self.transcoder.as_mut() else {
@@ -513,12 +558,9 @@ impl LegTask {
             && at <= now
         {
             self.send_frame();
-            let step = self
-                .media
-                .as_ref()
-                .map_or(Duration::from_millis(20), |m| {
-                    Duration::from_millis(u64::from(m.codec.ptime_ms()))
-                });
+            let step = self.media.as_ref().map_or(Duration::from_millis(20), |m| {
+                Duration::from_millis(u64::from(m.codec.ptime_ms()))
+            });
             // Keep the cadence; after a stall, restart it from now.
             let next = at + step;
             self.next_frame = Some(if next + step < now { now + step } else { next });
@@ -586,10 +628,17 @@ impl LegTask {
             // A gap after the press before the next one starts.
             let mut last = now;
             for packet in sender.packets(digit, start) {
-                let at = now + Duration::from_millis(u64::from(packet.send_offset) * 1000 / u64::from(clock));
+                let at = now
+                    + Duration::from_millis(
+                        u64::from(packet.send_offset) * 1000 / u64::from(clock),
+                    );
                 last = at;
-                self.outgoing_events
-                    .push_back((at, packet.timestamp, packet.marker, packet.payload));
+                self.outgoing_events.push_back((
+                    at,
+                    packet.timestamp,
+                    packet.marker,
+                    packet.payload,
+                ));
             }
             let _ = last;
         } else if let Some((low, high)) = digit.frequencies() {
@@ -608,9 +657,11 @@ impl LegTask {
         let Some(media) = self.media.as_ref() else {
             return;
         };
-        let remote = media
-            .remote_rtcp
-            .or_else(|| self.latch.remote().map(|r| SocketAddr::new(r.ip(), r.port() + 1)));
+        let remote = media.remote_rtcp.or_else(|| {
+            self.latch
+                .remote()
+                .map(|r| SocketAddr::new(r.ip(), r.port() + 1))
+        });
         let Some(remote) = remote else {
             return;
         };
@@ -651,7 +702,10 @@ impl LegTask {
             Some(rtp_timestamp) if sent.0 > 0 => builder.sender_report(
                 ssrc,
                 &SenderInfo {
-                    ntp_timestamp: switchyard_media::rtcp::NtpTimestamp::from_system_time(std::time::SystemTime::now()).0,
+                    ntp_timestamp: switchyard_media::rtcp::NtpTimestamp::from_system_time(
+                        std::time::SystemTime::now(),
+                    )
+                    .0,
                     rtp_timestamp,
                     packet_count: sent.0 as u32,
                     octet_count: sent.1 as u32,

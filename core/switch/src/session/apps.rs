@@ -197,7 +197,10 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
         .and_then(|w| w.parse::<u64>().ok())
         .filter(|s| *s > 0);
     let threshold = words.get(2).and_then(|w| w.parse::<u32>().ok());
-    let silence_secs = words.get(3).and_then(|w| w.parse::<u64>().ok()).unwrap_or(3);
+    let silence_secs = words
+        .get(3)
+        .and_then(|w| w.parse::<u64>().ok())
+        .unwrap_or(3);
     let (rate, frame_len) = session.format()?;
     let stereo = session
         .channel()
@@ -244,7 +247,7 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
         let frame = match session.read_frame(Duration::from_millis(frame_ms * 2)) {
             Ok(frame) => frame,
             Err(interrupted) => {
-                let _ = finish(recorder, session, written, rate, "hangup");
+                finish(recorder, session, written, rate, "hangup");
                 return Err(interrupted);
             }
         };
@@ -256,7 +259,11 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
             written += frame_len as u64;
         }
         if let Some(frame) = frame {
-            let _ = write(&mut recorder, frame.samples(), &silence[..frame.len().min(frame_len)]);
+            let _ = write(
+                &mut recorder,
+                frame.samples(),
+                &silence[..frame.len().min(frame_len)],
+            );
             written += frame.len() as u64;
             if let Some(threshold) = threshold {
                 if energy(frame.samples()) < threshold {
@@ -301,10 +308,7 @@ fn finish(
             channel.set_variable("record_ms", info.duration_ms().to_string());
             channel.set_variable("record_samples", written.to_string());
             channel.set_variable("record_completion_cause", cause);
-            tracing::info!(
-                "recorded {} ms at {rate} Hz ({cause})",
-                info.duration_ms()
-            );
+            tracing::info!("recorded {} ms at {rate} Hz ({cause})", info.duration_ms());
         }
         Err(e) => tracing::warn!("record: finishing the file failed: {e}"),
     }

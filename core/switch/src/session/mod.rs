@@ -72,10 +72,16 @@ impl SessionLink {
     ///
     /// # Errors
     /// When the OS refuses a thread.
-    pub fn spawn(switch: &Arc<Switch>, channel: &Arc<ChannelHandle>) -> std::io::Result<SessionLink> {
+    pub fn spawn(
+        switch: &Arc<Switch>,
+        channel: &Arc<ChannelHandle>,
+    ) -> std::io::Result<SessionLink> {
         let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
         let mut session = Session::new(Arc::clone(switch), Arc::clone(channel));
-        let name = format!("session-{}", &channel.id().as_str()[..8.min(channel.id().as_str().len())]);
+        let name = format!(
+            "session-{}",
+            &channel.id().as_str()[..8.min(channel.id().as_str().len())]
+        );
         std::thread::Builder::new()
             .name(name)
             .stack_size(STACK_SIZE)
@@ -83,7 +89,9 @@ impl SessionLink {
                 for job in queue {
                     let outcome = session.run(&job.application, &job.data);
                     let uuid = session.uuid().to_owned();
-                    session.switch.call_control(CallCommand::AppDone { uuid, outcome });
+                    session
+                        .switch
+                        .call_control(CallCommand::AppDone { uuid, outcome });
                 }
                 session.detach();
             })?;

@@ -79,9 +79,7 @@ impl AudioSource {
                 })?,
             )
         };
-        let chunk_out = resampler
-            .as_ref()
-            .map_or(0, |r| r.output_frames() + 16);
+        let chunk_out = resampler.as_ref().map_or(0, |r| r.output_frames() + 16);
         Ok(AudioSource::Wav(Box::new(WavPlayer {
             source,
             resampler,

@@ -246,9 +246,7 @@ impl B2bua {
         let media = if anchored {
             match self.offer_for_fork(call_id, &channel) {
                 Ok(media) => {
-                    let _ = invite
-                        .headers_mut()
-                        .push("Content-Type", "application/sdp");
+                    let _ = invite.headers_mut().push("Content-Type", "application/sdp");
                     invite.set_body(media.local_sdp.clone());
                     Some(media)
                 }

@@ -14,9 +14,7 @@ use crate::channel::registry::ChannelHandle;
 use crate::media::{Dtmf, DtmfSource, MediaLeg};
 use std::sync::Arc;
 use std::time::Instant;
-use switchyard_media::sdp::{
-    CodecPrefs, CodecSpec, LocalMedia, Negotiator, SessionDescription,
-};
+use switchyard_media::sdp::{CodecPrefs, CodecSpec, LocalMedia, Negotiator, SessionDescription};
 use switchyard_sip::dialog::DialogId;
 use switchyard_sip::message::{Method, Request, Response};
 use switchyard_sip::transaction::{ServerKey, TransactionLayer};

@@ -81,7 +81,9 @@ impl B2bua {
         if stage != AnswerStage::RingReady
             && let Some(body) = self.a_body(call_id)
         {
-            let _ = response.headers_mut().push("Content-Type", "application/sdp");
+            let _ = response
+                .headers_mut()
+                .push("Content-Type", "application/sdp");
             response.set_body(body);
         }
         let contact = self.contact(&transport);
@@ -120,10 +122,7 @@ impl B2bua {
     /// The dialplan ran out: an answered call is hung up (BYE), an
     /// unanswered one refused with 480, as FreeSWITCH does.
     pub(super) fn plan_finished(&mut self, layer: &mut TransactionLayer, call_id: u64) {
-        let answered = self
-            .calls
-            .get(&call_id)
-            .is_some_and(|call| call.a.answered);
+        let answered = self.calls.get(&call_id).is_some_and(|call| call.a.answered);
         if answered {
             self.end_call(layer, call_id, HangupCause::NormalClearing);
         } else {
