@@ -86,6 +86,7 @@ fn dialplan(recordings: &Path, sounds: &Path) -> String {
     </extension>
     <extension name="local">
       <condition field="destination_number" expression="^(10\d\d)$">
+        <action application="set" data="hold_music=tone_stream://%(10000,0,600)"/>
         <action application="bridge" data="user/$1@${{domain_name}}"/>
       </condition>
     </extension>
@@ -605,5 +606,116 @@ fn garbage_rtp_and_rtcp_and_a_hostile_offer_leave_calls_working() {
     );
     let status = bench.switch.cli_x("status");
     assert_eq!(status.code(), Some(0), "the switch still answers: {status}");
+    calls::assert_no_call_left(&bench.switch);
+}
+
+/// The UUID of the live channel whose name holds `name` (`show channels`).
+fn channel_uuid(switch: &Switch, name: &str) -> String {
+    let listed = switch.cli_x("show channels").stdout;
+    listed
+        .lines()
+        .find(|line| line.contains(name))
+        .and_then(|line| line.split(',').next())
+        .unwrap_or_else(|| panic!("no channel {name} in:\n{listed}"))
+        .to_owned()
+}
+
+/// How many 100 ms frames of `samples` are dominated by `hz`.
+fn frames_of(path: &Path, hz: f64) -> usize {
+    let (rate, samples) = switchyard_e2e::audio::read_wav(path);
+    switchyard_e2e::audio::dominant_tones(&samples, rate, &[hz, 300.0, 2500.0])
+        .iter()
+        .filter(|t| **t == Some(hz))
+        .count()
+}
+
+#[test]
+fn send_dtmf_broadcast_break_and_hold_act_on_a_bridged_call() {
+    let bench = bench("media-call-control");
+    let mut esl = bench.switch.esl();
+    esl.subscribe("plain CHANNEL_HOLD CHANNEL_UNHOLD")
+        .expect("subscribe");
+    let silence = bench.dir.path().join("silence.wav");
+    switchyard_e2e::audio::write_wav(&silence, 8000, &vec![0; 8000 * 30]);
+    let a = phone(&bench, "1001", "s3cret", "pcmu", &silence);
+    let b = phone(&bench, "1002", "pw2", "pcmu", &silence);
+    wait_registered(&bench, 2);
+    a.dial("sip:1002@acme.test").expect("dial");
+    assert!(
+        a.wait_for_event("CALL_ESTABLISHED", Duration::from_secs(10)),
+        "{}",
+        bench.switch.log()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let a_uuid = channel_uuid(&bench.switch, "sofia/internal/1001");
+    let ok = |command: &str| {
+        let out = bench.switch.cli_x(command);
+        assert!(
+            out.text().starts_with("+OK"),
+            "{command}: {out}\n{}",
+            bench.switch.log()
+        );
+    };
+    let refused = bench
+        .switch
+        .cli_x("uuid_send_dtmf 00000000-0000-0000-0000-000000000000 1");
+    assert!(
+        refused.text().starts_with("-ERR No such channel"),
+        "{refused}"
+    );
+    let refused = bench.switch.cli_x(&format!("uuid_send_dtmf {a_uuid} 1x"));
+    assert!(refused.text().starts_with("-ERR 'x'"), "{refused}");
+    // DTMF to the caller's phone, by RFC 4733.
+    ok(&format!("uuid_send_dtmf {a_uuid} 42"));
+    std::thread::sleep(Duration::from_millis(800));
+    // 1 s of 900 Hz to the caller, in place of the callee's audio.
+    ok(&format!(
+        "uuid_broadcast {a_uuid} tone_stream://%(1000,0,900)"
+    ));
+    std::thread::sleep(Duration::from_millis(1500));
+    // A long 700 Hz broadcast, broken off after about half a second.
+    ok(&format!(
+        "uuid_broadcast {a_uuid} tone_stream://%(10000,0,700)"
+    ));
+    std::thread::sleep(Duration::from_millis(500));
+    ok(&format!("uuid_break {a_uuid}"));
+    std::thread::sleep(Duration::from_millis(500));
+    // Hold the caller: the callee hears the caller's hold music (600 Hz).
+    let set = bench.switch.cli_x(&format!("uuid_hold {a_uuid}"));
+    assert!(set.text().starts_with("+OK"), "{set}");
+    std::thread::sleep(Duration::from_millis(2000));
+    ok(&format!("uuid_hold off {a_uuid}"));
+    std::thread::sleep(Duration::from_millis(800));
+    let _ = a.hangup();
+    let (_, a_received) = a
+        .wait_for_recordings(Duration::from_secs(5))
+        .expect("a recordings");
+    let (_, b_received) = b
+        .wait_for_recordings(Duration::from_secs(5))
+        .expect("b recordings");
+    assert!(
+        a.dtmf_received().contains("42"),
+        "DTMF at the phone: {:?}",
+        a.dtmf_received()
+    );
+    let tone900 = frames_of(&a_received, 900.0);
+    assert!(
+        (7..=12).contains(&tone900),
+        "1 s broadcast: {tone900} frames of 900 Hz"
+    );
+    let tone700 = frames_of(&a_received, 700.0);
+    assert!(
+        (2..=8).contains(&tone700),
+        "the 10 s broadcast broken after ~0.5 s: {tone700} frames of 700 Hz"
+    );
+    let music = frames_of(&b_received, 600.0);
+    assert!(
+        (12..=24).contains(&music),
+        "music on hold for ~2 s: {music} frames"
+    );
+    let events = esl
+        .collect_events("CHANNEL_HOLD", Duration::from_secs(1), Some(1))
+        .expect("events");
+    assert_eq!(events.len(), 1, "CHANNEL_HOLD fired");
     calls::assert_no_call_left(&bench.switch);
 }

@@ -252,7 +252,8 @@ fn a_c_module_answers_a_call_and_plays_a_tone() {
         assert_eq!(out.code(), Some(0), "{command}: {out}");
     }
     let mut esl = switch.esl();
-    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE").expect("subscribe");
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
     let silence = mod_dir.path().join("silence.wav");
     write_wav(&silence, 8000, &vec![0; 8000 * 10]);
     let phone = Baresip::start_with(
@@ -287,7 +288,9 @@ fn a_c_module_answers_a_call_and_plays_a_tone() {
         switch.log()
     );
     let hangup = esl
-        .wait_for_event(Duration::from_secs(5), |e| e.name() == "CHANNEL_HANGUP_COMPLETE")
+        .wait_for_event(Duration::from_secs(5), |e| {
+            e.name() == "CHANNEL_HANGUP_COMPLETE"
+        })
         .expect("hangup event");
     assert_eq!(hangup.header("variable_c_tone_played"), Some("yes"));
 }

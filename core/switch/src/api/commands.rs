@@ -85,6 +85,30 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         super::originate::originate,
     ),
     (
+        "uuid_send_dtmf",
+        "Send DTMF digits on a channel",
+        super::media::SEND_DTMF_USAGE,
+        super::media::uuid_send_dtmf,
+    ),
+    (
+        "uuid_break",
+        "Stop what plays on a channel",
+        super::media::BREAK_USAGE,
+        super::media::uuid_break,
+    ),
+    (
+        "uuid_broadcast",
+        "Play a file or tone to a channel in place of its audio",
+        super::media::BROADCAST_USAGE,
+        super::media::uuid_broadcast,
+    ),
+    (
+        "uuid_hold",
+        "Hold a channel's far end (music on hold to the other leg) or resume",
+        super::media::HOLD_USAGE,
+        super::media::uuid_hold,
+    ),
+    (
         "sofia",
         "Show the SIP profile, what the SIP thread holds and the gateways",
         super::sofia::SOFIA_USAGE,

@@ -3,6 +3,7 @@
 //! commands ([`commands`]); modules add theirs at load time.
 
 pub mod commands;
+pub mod media;
 pub mod originate;
 pub mod sofia;
 

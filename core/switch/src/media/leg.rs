@@ -27,6 +27,7 @@ pub struct MediaLeg {
     sink: DtmfSink,
     negotiated: Mutex<Option<NegotiatedMedia>>,
     lease: PortLease,
+    interrupted: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for LegCommand {
@@ -61,6 +62,7 @@ impl MediaLeg {
             sink,
             negotiated: Mutex::new(None),
             lease: bound.lease,
+            interrupted: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -177,6 +179,43 @@ impl MediaLeg {
     /// The queue of digits heard on the leg.
     pub fn digits(&self) -> &crossbeam_channel::Receiver<Dtmf> {
         &self.digits
+    }
+
+    /// Sends `frames` instead of the leg's audio (its session's, or the
+    /// bridged leg's) until the sender hangs up (`uuid_broadcast`).
+    pub fn overlay_frames(&self, frames: crossbeam_channel::Receiver<PcmFrame>) {
+        let _ = self
+            .control
+            .send(LegCommand::Overlay(Some(super::task::Overlay::Frames(
+                frames,
+            ))));
+    }
+
+    /// Sends a shared music-on-hold stream instead of the leg's audio.
+    pub fn overlay_moh(&self, listener: super::moh::MohListener) {
+        let _ = self
+            .control
+            .send(LegCommand::Overlay(Some(super::task::Overlay::Moh(
+                listener,
+            ))));
+    }
+
+    /// Stops a broadcast or music on hold.
+    pub fn clear_overlay(&self) {
+        let _ = self.control.send(LegCommand::Overlay(None));
+    }
+
+    /// Asks what plays on the leg now to stop (`uuid_break`).
+    pub fn interrupt(&self) {
+        self.interrupted
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.clear_overlay();
+    }
+
+    /// Whether a stop was asked since the last call (and clears it).
+    pub fn take_interrupt(&self) -> bool {
+        self.interrupted
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Adds a media tap.

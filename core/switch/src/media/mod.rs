@@ -10,6 +10,7 @@
 pub mod dtmf;
 pub mod frame;
 pub mod leg;
+pub mod moh;
 pub mod ports;
 mod sender;
 pub mod tap;
@@ -41,6 +42,8 @@ pub struct MediaEngine {
     runtime: OnceLock<tokio::runtime::Handle>,
     legs: Mutex<HashMap<String, Arc<MediaLeg>>>,
     next_tap: AtomicU64,
+    /// Shared music-on-hold streams.
+    pub moh: moh::MohStreams,
 }
 
 impl MediaEngine {
@@ -53,6 +56,7 @@ impl MediaEngine {
             runtime: OnceLock::new(),
             legs: Mutex::new(HashMap::new()),
             next_tap: AtomicU64::new(1),
+            moh: moh::MohStreams::default(),
         }
     }
 

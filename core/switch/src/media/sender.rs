@@ -36,6 +36,9 @@ pub(crate) struct SendState {
     pub opus: switchyard_media::codec::OpusConfig,
     /// The counters (`rtp_audio_*`).
     pub stats: MediaStats,
+    /// Whether audio from the bridged leg is held back (a broadcast or
+    /// music on hold plays on this leg).
+    pub suppress_relay: bool,
     /// Packets forwarded from the bridged leg untouched (fast path).
     pub relayed: u64,
     /// Packets transcoded from the bridged leg's codec.
@@ -62,6 +65,7 @@ impl LegShared {
                 telephone_event: None,
                 opus: switchyard_media::codec::OpusConfig::default(),
                 stats: MediaStats::new(),
+                suppress_relay: false,
                 relayed: 0,
                 transcoded: 0,
                 rewriter: SourceRewriter::new(
@@ -98,7 +102,9 @@ impl SendState {
     /// Forwards a packet from the bridged leg untouched but for the header
     /// (the fast path): our SSRC and numbering, our payload type.
     pub fn relay(&mut self, socket: &UdpSocket, packet: &mut [u8], payload_len: usize) {
-        let (Some(remote), Some(codec), true) = (self.remote, self.codec, self.can_send) else {
+        let (Some(remote), Some(codec), true, false) =
+            (self.remote, self.codec, self.can_send, self.suppress_relay)
+        else {
             self.stats.record_send_skipped();
             return;
         };
@@ -132,6 +138,9 @@ impl SendState {
 
     /// Sends an audio payload transcoded from the bridged leg.
     pub fn send_transcoded(&mut self, socket: &UdpSocket, payload: &[u8], samples: u32) {
+        if self.suppress_relay {
+            return;
+        }
         self.transcoded += 1;
         self.send_audio(socket, payload, samples);
     }

@@ -53,6 +53,9 @@ pub(crate) enum LegCommand {
     DetachSession,
     /// Detect DTMF in the audio (`start_dtmf`) or stop (`stop_dtmf`).
     Inband(bool),
+    /// Send these frames instead of anything else (`uuid_broadcast`, music
+    /// on hold) until they end; `None` stops.
+    Overlay(Option<Overlay>),
     /// Send these digits (RFC 4733 when negotiated, else as tones).
     SendDtmf(Vec<(Digit, u32)>),
     /// Add a media tap.
@@ -61,6 +64,14 @@ pub(crate) enum LegCommand {
     RemoveTap(u64),
     /// End the task.
     Stop,
+}
+
+/// What a leg sends instead of its usual audio.
+pub(crate) enum Overlay {
+    /// Frames from a thread (a broadcast file); ends when it hangs up.
+    Frames(crossbeam_channel::Receiver<PcmFrame>),
+    /// A shared music-on-hold stream; ends when removed.
+    Moh(super::moh::MohListener),
 }
 
 /// The leg bridged to this one: where forwarded media goes.
@@ -146,6 +157,7 @@ pub(crate) struct LegTask {
     reader: Option<crossbeam_channel::Sender<PcmFrame>>,
     writer: Option<crossbeam_channel::Receiver<PcmFrame>>,
     inband: Option<DtmfDetector>,
+    overlay: Option<Overlay>,
     taps: Taps,
     outgoing_events: VecDeque<(Instant, u32, bool, [u8; 4])>,
     pending_digits: VecDeque<(Digit, u32)>,
@@ -179,6 +191,7 @@ impl LegTask {
             reader: None,
             writer: None,
             inband: None,
+            overlay: None,
             taps: Taps::default(),
             outgoing_events: VecDeque::new(),
             pending_digits: VecDeque::new(),
@@ -287,6 +300,11 @@ impl LegTask {
                     None
                 };
             }
+            LegCommand::Overlay(overlay) => {
+                self.overlay = overlay;
+                self.shared.lock().suppress_relay = self.overlay.is_some();
+                self.schedule_frames();
+            }
             LegCommand::SendDtmf(digits) => {
                 self.pending_digits.extend(digits);
                 self.start_next_digit(Instant::now());
@@ -377,6 +395,7 @@ impl LegTask {
         let needed = self.media.is_some()
             && (self.writer.is_some()
                 || self.tones.is_some()
+                || self.overlay.is_some()
                 || (self.taps.wants_write() && self.peer.is_none()));
         match (needed, self.next_frame) {
             (true, None) => self.next_frame = Some(Instant::now()),
@@ -586,6 +605,29 @@ impl LegTask {
                 self.tones = None;
             }
             frame = Some(f);
+        } else if let Some(overlay) = self.overlay.as_mut() {
+            match overlay {
+                Overlay::Frames(frames) => match frames.try_recv() {
+                    Ok(f) => frame = Some(f),
+                    Err(crossbeam_channel::TryRecvError::Empty) => {}
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                        self.overlay = None;
+                        self.shared.lock().suppress_relay = false;
+                    }
+                },
+                Overlay::Moh(listener) => frame = listener.next_frame(),
+            }
+            if let Some(f) = frame.as_mut()
+                && f.rate != media.pcm_rate
+            {
+                // A stream made for another rate: not playable here.
+                frame = None;
+            }
+            // What the session writes meanwhile is dropped, as FreeSWITCH's
+            // broadcast replaces the channel's audio.
+            if let Some(writer) = &self.writer {
+                let _ = writer.try_recv();
+            }
         } else if let Some(writer) = &self.writer {
             frame = writer.try_recv().ok();
         }

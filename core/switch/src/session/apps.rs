@@ -114,6 +114,10 @@ pub fn play(
                 .set_variable("playback_terminator_used", digit.to_string());
             return Ok(Some(digit));
         }
+        if session.take_interrupt() {
+            session.channel().set_variable("playback_status", "BREAK");
+            return Ok(None);
+        }
         let mut frame = PcmFrame::silence(frame_len, rate);
         let n = source.fill(frame.samples_mut());
         if n == 0 {
@@ -243,6 +247,9 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
                 .channel()
                 .set_variable("playback_terminator_used", digit.to_string());
             break "success-terminated";
+        }
+        if session.take_interrupt() {
+            break "break";
         }
         let frame = match session.read_frame(Duration::from_millis(frame_ms * 2)) {
             Ok(frame) => frame,

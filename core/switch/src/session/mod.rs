@@ -272,6 +272,11 @@ impl Session {
         }
     }
 
+    /// Whether `uuid_break` asked what plays to stop (and clears it).
+    pub fn take_interrupt(&mut self) -> bool {
+        self.media.as_ref().is_some_and(|leg| leg.take_interrupt())
+    }
+
     /// Moves digits heard on the leg into the session's queue.
     fn gather_digits(&mut self) {
         let leg = self

@@ -166,6 +166,14 @@ impl Dispatcher {
                             reply,
                         );
                     }
+                    CallCommand::Hold {
+                        uuid,
+                        action,
+                        reply,
+                    } => {
+                        let done = self.b2bua.hold(&mut self.transactions, &uuid, action);
+                        let _ = reply.send(done);
+                    }
                     CallCommand::AppDone { uuid, outcome } => {
                         self.b2bua
                             .on_app_done(&mut self.transactions, &uuid, outcome);

@@ -119,6 +119,15 @@ pub enum CallCommand {
         /// Where the outcome goes.
         reply: crossbeam_channel::Sender<Result<(), HangupCause>>,
     },
+    /// Hold or resume a channel's far end (`uuid_hold`).
+    Hold {
+        /// The leg.
+        uuid: String,
+        /// Hold, resume or toggle.
+        action: HoldAction,
+        /// Whether the re-INVITE went out, or why not.
+        reply: crossbeam_channel::Sender<Result<(), String>>,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.
@@ -128,6 +137,17 @@ pub enum CallCommand {
         /// How many calls were hung up.
         reply: crossbeam_channel::Sender<usize>,
     },
+}
+
+/// What `uuid_hold` asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAction {
+    /// Hold (`a=sendonly` to the far end, music on hold to the other leg).
+    Hold,
+    /// Resume.
+    Unhold,
+    /// Hold when not held, else resume.
+    Toggle,
 }
 
 /// What the SIP thread holds at one moment: for operators, and for tests

@@ -313,6 +313,14 @@ impl B2bua {
             }
             return;
         }
+        if matches!(self.by_client.get(&key), Some(ClientRole::Reinvite(_))) {
+            if response.status() >= 200
+                && let Some(ClientRole::Reinvite(reinvite)) = self.by_client.remove(&key)
+            {
+                self.on_reinvite_response(layer, *reinvite, &response);
+            }
+            return;
+        }
         let Some(&ClientRole::Invite(call_id, index)) = self.by_client.get(&key) else {
             return;
         };

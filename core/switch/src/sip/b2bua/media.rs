@@ -34,7 +34,7 @@ pub(super) struct LegMedia {
 }
 
 /// The codecs for a channel, most preferred first.
-fn codecs_for(channel: &ChannelHandle) -> Vec<CodecSpec> {
+pub(super) fn codecs_for(channel: &ChannelHandle) -> Vec<CodecSpec> {
     let text = channel
         .variable("absolute_codec_string")
         .or_else(|| channel.variable("codec_string"))
@@ -50,7 +50,7 @@ fn codecs_for(channel: &ChannelHandle) -> Vec<CodecSpec> {
     }
 }
 
-fn local_media(leg: &MediaLeg, codecs: Vec<CodecSpec>) -> LocalMedia {
+pub(super) fn local_media(leg: &MediaLeg, codecs: Vec<CodecSpec>) -> LocalMedia {
     LocalMedia::new(leg.local().ip(), leg.port(), codecs)
 }
 

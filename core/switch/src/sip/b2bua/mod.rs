@@ -14,6 +14,7 @@
 
 mod bridge;
 mod dialog;
+mod hold;
 mod inbound;
 mod limit;
 mod media;
@@ -146,6 +147,8 @@ enum ClientRole {
     /// An in-dialog request relayed from the other leg, whose server
     /// transaction waits for the answer.
     Relay(Box<dialog::Relay>),
+    /// A re-INVITE of ours (`uuid_hold`).
+    Reinvite(Box<hold::Reinvite>),
     /// CANCEL and BYE: nothing to do with the answer.
     Other,
 }
