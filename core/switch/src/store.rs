@@ -118,6 +118,14 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX dids_by_domain ON dids (domain);
     CREATE INDEX dids_by_gateway ON dids (gateway);",
+    // 6: per-leg media statistics in the CDR (crate::channel::cdr), from the
+    // leg's rtp_* channel variables; NULL for a leg without anchored media.
+    "ALTER TABLE cdrs ADD COLUMN read_codec TEXT;
+    ALTER TABLE cdrs ADD COLUMN rtp_in_packets INTEGER;
+    ALTER TABLE cdrs ADD COLUMN rtp_out_packets INTEGER;
+    ALTER TABLE cdrs ADD COLUMN rtp_in_skipped INTEGER;
+    ALTER TABLE cdrs ADD COLUMN rtp_in_flaws INTEGER;
+    ALTER TABLE cdrs ADD COLUMN rtp_in_mos REAL;",
 ];
 
 /// Why the store could not be opened or used.

@@ -280,6 +280,25 @@ fn bridge_carries_audio_both_ways(
         .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(5), Some(2))
         .expect("hangup events");
     assert_eq!(events.len(), 2, "{events:?}");
+    // Each leg's CDR row carries its media: codec and packet counts.
+    let rows = calls::cdrs(
+        &bench.switch,
+        "direction,read_codec,rtp_in_packets,rtp_out_packets",
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        let fields: Vec<&str> = row.split('|').collect();
+        let expected = if fields[0] == "inbound" {
+            caller_codec
+        } else {
+            callee_codec
+        };
+        assert!(fields[1].eq_ignore_ascii_case(expected), "codec of {row}");
+        for count in &fields[2..4] {
+            let n: u64 = count.parse().unwrap_or(0);
+            assert!(n > 100, "packets in {row}");
+        }
+    }
     calls::assert_no_call_left(&bench.switch);
     events
 }
@@ -424,7 +443,12 @@ fn record_writes_a_wav_that_sox_reads_with_its_length_and_channels() {
     assert!(status.success());
     let matched = compare_audio(&source, &left);
     println!("recording: {matched:?}");
-    assert_matches(&matched, false, "the caller's side of the recording", "");
+    assert_matches(
+        &matched,
+        false,
+        "the caller's side of the recording",
+        &bench.switch.log(),
+    );
 }
 
 #[test]

@@ -84,7 +84,7 @@ impl Durations {
 }
 
 /// One row of the `cdrs` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cdr {
     /// The leg's `Unique-ID`.
     pub uuid: String,
@@ -126,6 +126,18 @@ pub struct Cdr {
     pub other_leg_uuid: Option<String>,
     /// Whether it was ever bridged.
     pub bridged: bool,
+    /// The codec its media used (`rtp_use_codec_name`), when anchored.
+    pub read_codec: Option<String>,
+    /// RTP packets received (`rtp_audio_in_packet_count`).
+    pub rtp_in_packets: Option<i64>,
+    /// RTP packets sent (`rtp_audio_out_packet_count`).
+    pub rtp_out_packets: Option<i64>,
+    /// Received packets not used (`rtp_audio_in_skip_packet_count`).
+    pub rtp_in_skipped: Option<i64>,
+    /// Gaps and disorder in what was received (`rtp_audio_in_flaw_total`).
+    pub rtp_in_flaws: Option<i64>,
+    /// Estimated listening quality, 1–4.5 (`rtp_audio_in_mos`).
+    pub rtp_in_mos: Option<f64>,
 }
 
 impl Cdr {
@@ -158,6 +170,14 @@ impl Cdr {
             gateway: channel.gateway().map(str::to_owned),
             other_leg_uuid: channel.other_leg().map(|id| id.to_string()),
             bridged: channel.was_bridged(),
+            read_codec: channel.variable("rtp_use_codec_name").map(str::to_owned),
+            rtp_in_packets: number(channel, "rtp_audio_in_packet_count"),
+            rtp_out_packets: number(channel, "rtp_audio_out_packet_count"),
+            rtp_in_skipped: number(channel, "rtp_audio_in_skip_packet_count"),
+            rtp_in_flaws: number(channel, "rtp_audio_in_flaw_total"),
+            rtp_in_mos: channel
+                .variable("rtp_audio_in_mos")
+                .and_then(|v| v.parse().ok()),
         })
     }
 
@@ -188,13 +208,25 @@ impl Cdr {
             gateway: row.get(17)?,
             other_leg_uuid: row.get(18)?,
             bridged: row.get::<_, i64>(19)? != 0,
+            read_codec: row.get(20)?,
+            rtp_in_packets: row.get(21)?,
+            rtp_out_packets: row.get(22)?,
+            rtp_in_skipped: row.get(23)?,
+            rtp_in_flaws: row.get(24)?,
+            rtp_in_mos: row.get(25)?,
         })
     }
 }
 
+/// An integer channel variable, when set.
+fn number(channel: &Channel, name: &str) -> Option<i64> {
+    channel.variable(name).and_then(|v| v.parse().ok())
+}
+
 const COLUMNS: &str = "uuid, domain, direction, channel_name, caller_id_name, caller_id_number, \
      destination_number, context, network_addr, start_stamp, answer_stamp, end_stamp, duration, \
-     billsec, hangup_cause, hangup_cause_q850, sip_hangup_code, gateway, other_leg_uuid, bridged";
+     billsec, hangup_cause, hangup_cause_q850, sip_hangup_code, gateway, other_leg_uuid, bridged, \
+     read_codec, rtp_in_packets, rtp_out_packets, rtp_in_skipped, rtp_in_flaws, rtp_in_mos";
 
 /// Why a CDR could not be written or a leg not finished.
 #[derive(Debug)]
@@ -239,7 +271,8 @@ pub fn write_cdr(store: &Store, channel: &Channel) -> Result<Cdr, CdrError> {
         conn.execute(
             &format!(
                 "INSERT INTO cdrs ({COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+                  ?21, ?22, ?23, ?24, ?25, ?26)"
             ),
             params![
                 cdr.uuid,
@@ -262,6 +295,12 @@ pub fn write_cdr(store: &Store, channel: &Channel) -> Result<Cdr, CdrError> {
                 cdr.gateway,
                 cdr.other_leg_uuid,
                 i64::from(cdr.bridged),
+                cdr.read_codec,
+                cdr.rtp_in_packets,
+                cdr.rtp_out_packets,
+                cdr.rtp_in_skipped,
+                cdr.rtp_in_flaws,
+                cdr.rtp_in_mos,
             ],
         )
     });

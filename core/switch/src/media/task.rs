@@ -20,6 +20,7 @@ use switchyard_media::dtmf::{
     Digit, DtmfDetector, DtmfEvent, ReceiverConfig, SenderConfig, TelephoneEventReceiver,
     TelephoneEventSender,
 };
+use switchyard_media::jitter::{JitterBuffer, JitterConfig, Playout};
 use switchyard_media::rtcp::{CompoundBuilder, ReportBlock, SenderInfo};
 use switchyard_media::rtp::{
     InterarrivalJitter, Latch, LatchConfig, LatchDecision, PacketKind, RtpPacket, SequenceTracker,
@@ -27,6 +28,13 @@ use switchyard_media::rtp::{
 use switchyard_media::sdp::{Direction, NegotiatedMedia};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Slots of the jitter buffer of a leg the switch decodes.
+const JITTER_SLOTS: usize = 16;
+/// The jitter buffer's smallest target delay.
+const JITTER_MIN: Duration = Duration::from_millis(40);
+/// The jitter buffer's largest target delay (below 16 slots of 20 ms).
+const JITTER_MAX: Duration = Duration::from_millis(200);
 
 /// Most datagrams read from a leg's socket per wake-up.
 const DRAIN_LIMIT: usize = 32;
@@ -94,6 +102,8 @@ struct Configured {
     frame_samples: usize,
     decoder: AudioDecoder,
     encoder: AudioEncoder,
+    /// Where heard audio waits to be decoded on the packet clock.
+    jitter: JitterBuffer,
 }
 
 /// The PCM rate the session thread sees for a codec.
@@ -375,6 +385,14 @@ impl LegTask {
             frame_samples,
             decoder,
             encoder,
+            jitter: JitterBuffer::new(JitterConfig {
+                capacity: JITTER_SLOTS,
+                max_payload: switchyard_media::codec::opus::MAX_ENCODED_BYTES,
+                clock_rate: codec.clock_rate(),
+                frame: Duration::from_millis(u64::from(codec.ptime_ms())),
+                min_delay: JITTER_MIN,
+                max_delay: JITTER_MAX,
+            }),
         });
         self.transcoder = None;
         if self.inband.is_some() {
@@ -394,6 +412,7 @@ impl LegTask {
         // frames of its own for a write tap (they would mix with it).
         let needed = self.media.is_some()
             && (self.writer.is_some()
+                || self.listening()
                 || self.tones.is_some()
                 || self.overlay.is_some()
                 || (self.taps.wants_write() && self.peer.is_none()));
@@ -456,7 +475,7 @@ impl LegTask {
             PacketKind::ComfortNoise => {}
             PacketKind::Media => {
                 self.jitter.update(ts, now);
-                self.on_audio(bytes, payload_start, payload_len);
+                self.on_audio(bytes, payload_start, payload_len, (ssrc, seq, ts, now));
             }
         }
     }
@@ -489,37 +508,29 @@ impl LegTask {
         }
     }
 
-    fn on_audio(&mut self, bytes: &mut [u8], payload_start: usize, payload_len: usize) {
+    /// Whether anything listens to the decoded audio: the session
+    /// thread, in-band DTMF detection or a read tap.
+    fn listening(&self) -> bool {
+        self.reader.is_some() || self.inband.is_some() || self.taps.wants_read()
+    }
+
+    fn on_audio(
+        &mut self,
+        bytes: &mut [u8],
+        payload_start: usize,
+        payload_len: usize,
+        (ssrc, seq, ts, now): (u32, u16, u32, Instant),
+    ) {
+        let listening = self.listening();
         let Some(media) = self.media.as_mut() else {
             return;
         };
-        let decode = self.reader.is_some() || self.inband.is_some() || self.taps.wants_read();
-        if decode {
+        if listening {
+            // Decoded audio is played out of the jitter buffer on the
+            // packet clock (see `play_out`).
             let payload = &bytes[payload_start..payload_start + payload_len];
-            if let Ok(samples) = media.decoder.decode(payload, &mut self.pcm) {
-                let pcm = &mut self.pcm[..samples];
-                self.taps.on_read(pcm, media.pcm_rate);
-                if let Some(detector) = self.inband.as_mut() {
-                    let mut found = None;
-                    detector.process(pcm, |event| {
-                        if let switchyard_media::dtmf::InbandEvent::Digit { digit, .. } = event {
-                            found = Some(digit);
-                        }
-                    });
-                    if let Some(digit) = found {
-                        self.dtmf.deliver(Dtmf {
-                            digit: digit.to_char(),
-                            duration_ms: 0,
-                            source: DtmfSource::InbandAudio,
-                        });
-                    }
-                }
-                if let Some(reader) = &self.reader {
-                    for chunk in pcm.chunks(super::frame::MAX_FRAME_SAMPLES) {
-                        let _ = reader.try_send(PcmFrame::from_samples(chunk, media.pcm_rate));
-                    }
-                }
-            }
+            let pt = media.codec.payload_type();
+            let _ = media.jitter.push(ssrc, seq, ts, pt, payload, now);
         }
         let Some(peer) = &self.peer else {
             return;
@@ -576,6 +587,9 @@ impl LegTask {
         if let Some(at) = self.next_frame
             && at <= now
         {
+            if self.listening() {
+                self.play_out(now);
+            }
             self.send_frame();
             let step = self.media.as_ref().map_or(Duration::from_millis(20), |m| {
                 Duration::from_millis(u64::from(m.codec.ptime_ms()))
@@ -588,6 +602,49 @@ impl LegTask {
         if self.next_rtcp <= now {
             self.send_rtcp();
             self.next_rtcp = now + RTCP_INTERVAL;
+        }
+    }
+
+    /// Decodes the next frame out of the jitter buffer (concealing a lost
+    /// one) and hands it to the taps, the in-band detector and the session.
+    fn play_out(&mut self, now: Instant) {
+        let Some(media) = self.media.as_mut() else {
+            return;
+        };
+        let frame_samples = media
+            .codec
+            .frame_samples_at(media.pcm_rate)
+            .min(self.pcm.len());
+        let samples = match media.jitter.pop(now) {
+            Playout::Frame(frame) => media.decoder.decode(frame.payload, &mut self.pcm).ok(),
+            Playout::Missing { .. } => media.decoder.conceal(&mut self.pcm[..frame_samples]).ok(),
+            Playout::Empty => None,
+        };
+        let Some(samples) = samples else {
+            return;
+        };
+        let rate = media.pcm_rate;
+        let pcm = &mut self.pcm[..samples];
+        self.taps.on_read(pcm, rate);
+        if let Some(detector) = self.inband.as_mut() {
+            let mut found = None;
+            detector.process(pcm, |event| {
+                if let switchyard_media::dtmf::InbandEvent::Digit { digit, .. } = event {
+                    found = Some(digit);
+                }
+            });
+            if let Some(digit) = found {
+                self.dtmf.deliver(Dtmf {
+                    digit: digit.to_char(),
+                    duration_ms: 0,
+                    source: DtmfSource::InbandAudio,
+                });
+            }
+        }
+        if let Some(reader) = &self.reader {
+            for chunk in pcm.chunks(super::frame::MAX_FRAME_SAMPLES) {
+                let _ = reader.try_send(PcmFrame::from_samples(chunk, rate));
+            }
         }
     }
 
@@ -718,6 +775,12 @@ impl LegTask {
             delay_since_last_sr: 0,
         });
         let jitter_ms = self.jitter.jitter_ms();
+        let buffer = media.jitter.stats();
+        self.shared.lock().stats.record_jitter_buffer(
+            buffer.played,
+            buffer.discarded + buffer.dropped_late,
+            buffer.largest_depth,
+        );
         let mut buffer = [0u8; 512];
         let mut builder = CompoundBuilder::new(&mut buffer);
         let blocks: &[ReportBlock] = match &block {
