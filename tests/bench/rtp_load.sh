@@ -105,4 +105,15 @@ echo "switch CPU:            ${CPU_MS} ms per 10 s = $(awk -v c="$CPU_MS" -v n="
 echo "switch RSS:            idle ${IDLE_RSS} KiB, steady ${STEADY_RSS} KiB = $(( (STEADY_RSS - IDLE_RSS) / CALLS )) KiB per call"
 echo "calls up in window:    ${UP:-?}"
 echo "switch socket drops:   $((D1 - D0)) of $((CALLS * 2 * 50 * 10)) packets due in the window = $(awk -v d=$((D1 - D0)) -v n=$((CALLS * 1000)) 'BEGIN {printf "%.4f", d / n * 100}') %"
+sleep 2
+python3 - "$WORK/data/switchyard.db" "$CALLS" "$HOLD" <<'PY'
+import sqlite3, sys
+db, calls, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = sqlite3.connect(db).execute(
+    "SELECT COUNT(*), SUM(rtp_in_packets), SUM(rtp_out_packets), SUM(rtp_in_skipped) FROM cdrs"
+).fetchone()
+due = calls * 2 * 50 * hold
+print(f"CDR legs:              {rows[0]}; RTP in {rows[1]}, out {rows[2]}, skipped {rows[3]} "
+      f"(a full-rate stream for the whole hold would be {due} each way)")
+PY
 awk -F';' 'NR == 1 {for (i = 1; i <= NF; i++) col[$i] = i} END {print "SIPp:                  successful " $col["SuccessfulCall(C)"] ", failed " $col["FailedCall(C)"] ", retransmissions " $col["Retransmissions(C)"]}' stat.csv

@@ -102,8 +102,9 @@ struct Configured {
     frame_samples: usize,
     decoder: AudioDecoder,
     encoder: AudioEncoder,
-    /// Where heard audio waits to be decoded on the packet clock.
-    jitter: JitterBuffer,
+    /// Where heard audio waits to be decoded on the packet clock; made
+    /// when something first listens (a bridged leg never needs one).
+    jitter: Option<JitterBuffer>,
 }
 
 /// The PCM rate the session thread sees for a codec.
@@ -208,7 +209,7 @@ impl LegTask {
             tones: None,
             next_frame: None,
             next_rtcp: Instant::now() + RTCP_INTERVAL,
-            pcm: vec![0; 5760],
+            pcm: Vec::new(),
             encoded: vec![0; 1500],
         }
     }
@@ -385,14 +386,7 @@ impl LegTask {
             frame_samples,
             decoder,
             encoder,
-            jitter: JitterBuffer::new(JitterConfig {
-                capacity: JITTER_SLOTS,
-                max_payload: switchyard_media::codec::opus::MAX_ENCODED_BYTES,
-                clock_rate: codec.clock_rate(),
-                frame: Duration::from_millis(u64::from(codec.ptime_ms())),
-                min_delay: JITTER_MIN,
-                max_delay: JITTER_MAX,
-            }),
+            jitter: None,
         });
         self.transcoder = None;
         if self.inband.is_some() {
@@ -529,8 +523,18 @@ impl LegTask {
             // Decoded audio is played out of the jitter buffer on the
             // packet clock (see `play_out`).
             let payload = &bytes[payload_start..payload_start + payload_len];
-            let pt = media.codec.payload_type();
-            let _ = media.jitter.push(ssrc, seq, ts, pt, payload, now);
+            let codec = media.codec;
+            let jitter = media.jitter.get_or_insert_with(|| {
+                JitterBuffer::new(JitterConfig {
+                    capacity: JITTER_SLOTS,
+                    max_payload: switchyard_media::codec::opus::MAX_ENCODED_BYTES,
+                    clock_rate: codec.clock_rate(),
+                    frame: Duration::from_millis(u64::from(codec.ptime_ms())),
+                    min_delay: JITTER_MIN,
+                    max_delay: JITTER_MAX,
+                })
+            });
+            let _ = jitter.push(ssrc, seq, ts, codec.payload_type(), payload, now);
         }
         let Some(peer) = &self.peer else {
             return;
@@ -611,11 +615,18 @@ impl LegTask {
         let Some(media) = self.media.as_mut() else {
             return;
         };
+        let Some(jitter) = media.jitter.as_mut() else {
+            return;
+        };
+        if self.pcm.is_empty() {
+            // Room for the longest Opus packet at 48 kHz.
+            self.pcm = vec![0; 5760];
+        }
         let frame_samples = media
             .codec
             .frame_samples_at(media.pcm_rate)
             .min(self.pcm.len());
-        let samples = match media.jitter.pop(now) {
+        let samples = match jitter.pop(now) {
             Playout::Frame(frame) => media.decoder.decode(frame.payload, &mut self.pcm).ok(),
             Playout::Missing { .. } => media.decoder.conceal(&mut self.pcm[..frame_samples]).ok(),
             Playout::Empty => None,
@@ -775,12 +786,13 @@ impl LegTask {
             delay_since_last_sr: 0,
         });
         let jitter_ms = self.jitter.jitter_ms();
-        let buffer = media.jitter.stats();
-        self.shared.lock().stats.record_jitter_buffer(
-            buffer.played,
-            buffer.discarded + buffer.dropped_late,
-            buffer.largest_depth,
-        );
+        if let Some(buffer) = media.jitter.as_ref().map(JitterBuffer::stats) {
+            self.shared.lock().stats.record_jitter_buffer(
+                buffer.played,
+                buffer.discarded + buffer.dropped_late,
+                buffer.largest_depth,
+            );
+        }
         let mut buffer = [0u8; 512];
         let mut builder = CompoundBuilder::new(&mut buffer);
         let blocks: &[ReportBlock] = match &block {

@@ -233,7 +233,8 @@ impl B2bua {
             spec.originator = Some(a_channel.id().clone());
         }
         spec.gateway = target.gateway.as_ref().map(|gw| gw.name.clone());
-        spec.variables = variables.to_vec();
+        spec.variables = target.variables.clone();
+        spec.variables.extend(variables.iter().cloned());
         spec.variables.push(("sip_call_id".into(), sip_call_id));
         let channel = self
             .switch

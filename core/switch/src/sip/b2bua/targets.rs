@@ -21,6 +21,9 @@ pub(super) struct Target {
     pub(super) tenant: String,
     pub(super) channel_name: String,
     pub(super) gateway: Option<trunk::Trunk>,
+    /// The callee's own channel variables (a user's, from the directory:
+    /// `codec_string` and the like); the dial string's override them.
+    pub(super) variables: Vec<(String, String)>,
 }
 
 /// Why an endpoint could not be rung: status, reason, cause.
@@ -99,6 +102,11 @@ impl B2bua {
                 tenant: domain.to_owned(),
                 channel_name: format!("sofia/internal/{contact}"),
                 gateway: None,
+                variables: user
+                    .variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             });
         }
         if targets.is_empty() {
@@ -144,6 +152,7 @@ impl B2bua {
             tenant: tenant.to_owned(),
             channel_name: format!("sofia/external/{}", uri.trim_start_matches("sip:")),
             gateway: None,
+            variables: Vec::new(),
         }])
     }
 
@@ -183,6 +192,7 @@ impl B2bua {
             tenant: tenant.to_owned(),
             channel_name: format!("sofia/gateway/{}/{number}", gateway.name),
             gateway: Some(gateway),
+            variables: Vec::new(),
         }])
     }
 
