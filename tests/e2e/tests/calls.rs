@@ -793,15 +793,13 @@ fn early_media_reaches_the_caller_before_the_answer() {
     assert_eq!(event.name(), "CHANNEL_PROGRESS_MEDIA");
 }
 
-#[test]
-fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
+/// 1001 calls `number` without an offer (its scenario requires an m= line
+/// in the 200 and answers in its ACK); the callee runs `callee_scenario`.
+fn late_offer_call(name: &str, number: &str, callee_scenario: Option<&str>) {
     let switch = switch_with_users();
-    let dir = TempDir::new("call-late-offer");
-    // With bypass_media the callee gets no offer either: its scenario
-    // requires an m= line in its ACK (the caller's answer); the caller's
-    // requires the callee's offer in the 200.
-    let callee = registered_callee(&switch, &dir, Some("uas_originated.xml"));
-    let caller = call_with(&switch, &dir, "51002", "call_auth_uac_late_offer.xml", &[]);
+    let dir = TempDir::new(name);
+    let callee = registered_callee(&switch, &dir, callee_scenario);
+    let caller = call_with(&switch, &dir, number, "call_auth_uac_late_offer.xml", &[]);
     both_completed(&switch, &caller, callee);
     let rows = cdrs(&switch);
     assert!(
@@ -812,19 +810,15 @@ fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
 }
 
 #[test]
+fn a_caller_without_an_offer_answers_the_callees_offer_in_its_ack() {
+    // With bypass_media the callee gets no offer either: its scenario
+    // requires an m= line in its ACK (the caller's answer).
+    late_offer_call("call-late-offer", "51002", Some("uas_originated.xml"));
+}
+
+#[test]
 fn an_anchored_caller_without_an_offer_answers_the_switchs_offer_in_its_ack() {
-    let switch = switch_with_users();
-    let dir = TempDir::new("call-late-offer-anchored");
     // Anchored (the default): the callee gets the switch's offer and
-    // answers it; the caller gets the switch's offer in the 200 (its
-    // scenario requires an m= line there) and answers in its ACK.
-    let callee = registered_callee(&switch, &dir, None);
-    let caller = call_with(&switch, &dir, "1002", "call_auth_uac_late_offer.xml", &[]);
-    both_completed(&switch, &caller, callee);
-    let rows = cdrs(&switch);
-    assert!(
-        rows.contains(&"outbound|1002|NORMAL_CLEARING|None|1|acme.test".to_owned()),
-        "{rows:?}"
-    );
-    calls::assert_no_call_left(&switch);
+    // answers it; the caller gets the switch's own offer in the 200.
+    late_offer_call("call-late-offer-anchored", "1002", None);
 }
