@@ -124,7 +124,11 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         .thread_name("switchyard-io")
         .build()
         .map_err(|e| format!("cannot start the IO runtime: {e}"))?;
-    switch.media().set_runtime(runtime.handle().clone());
+    let media_threads = std::thread::available_parallelism().map_or(2, usize::from);
+    switch
+        .media()
+        .start_threads(media_threads)
+        .map_err(|e| format!("cannot start the media threads: {e}"))?;
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.esl)
             .await

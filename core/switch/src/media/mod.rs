@@ -39,7 +39,8 @@ pub fn random_session_id() -> u64 {
 pub struct MediaEngine {
     ports: Arc<RtpPorts>,
     ip: IpAddr,
-    runtime: OnceLock<tokio::runtime::Handle>,
+    runtimes: OnceLock<Vec<tokio::runtime::Handle>>,
+    next_runtime: std::sync::atomic::AtomicUsize,
     legs: Mutex<HashMap<String, Arc<MediaLeg>>>,
     next_tap: AtomicU64,
     /// Shared music-on-hold streams.
@@ -53,16 +54,42 @@ impl MediaEngine {
         MediaEngine {
             ports,
             ip,
-            runtime: OnceLock::new(),
+            runtimes: OnceLock::new(),
+            next_runtime: std::sync::atomic::AtomicUsize::new(0),
             legs: Mutex::new(HashMap::new()),
             next_tap: AtomicU64::new(1),
             moh: moh::MohStreams::default(),
         }
     }
 
-    /// Where media tasks run; set once the IO runtime is up.
+    /// Starts `threads` media threads (once; later calls do nothing), each
+    /// a single-threaded runtime that owns the legs given to it: a leg's
+    /// packets are handled on one thread without hand-offs between
+    /// workers, and many legs' readiness is taken per wake-up.
+    ///
+    /// # Errors
+    /// When a runtime or thread cannot be made.
+    pub fn start_threads(&self, threads: usize) -> io::Result<()> {
+        if self.runtimes.get().is_some() {
+            return Ok(());
+        }
+        let mut handles = Vec::new();
+        for index in 0..threads.max(1) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            handles.push(runtime.handle().clone());
+            std::thread::Builder::new()
+                .name(format!("media-{index}"))
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+        }
+        let _ = self.runtimes.set(handles);
+        Ok(())
+    }
+
+    /// Runs media tasks on an existing runtime instead (tests).
     pub fn set_runtime(&self, handle: tokio::runtime::Handle) {
-        let _ = self.runtime.set(handle);
+        let _ = self.runtimes.set(vec![handle]);
     }
 
     /// The address media is offered on.
@@ -92,10 +119,13 @@ impl MediaEngine {
         if let Some(leg) = self.legs().get(&id) {
             return Ok(Arc::clone(leg));
         }
-        let runtime = self
-            .runtime
+        let runtimes = self
+            .runtimes
             .get()
-            .ok_or_else(|| io::Error::other("the media runtime is not running"))?;
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| io::Error::other("the media threads are not running"))?;
+        let turn = self.next_runtime.fetch_add(1, Ordering::Relaxed);
+        let runtime = &runtimes[turn % runtimes.len()];
         let bound = self.ports.bind(self.ip)?;
         let leg = Arc::new(MediaLeg::start(runtime, bound, channel, bus)?);
         self.legs().insert(id, Arc::clone(&leg));

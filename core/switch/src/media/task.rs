@@ -122,7 +122,10 @@ const OPUS_FEC_LOSS_PERCENT: u8 = 5;
 /// The Opus encoder settings a leg's peer asked for in its `fmtp`, at
 /// `rate` Hz of PCM in.
 pub(crate) fn opus_config(media: &NegotiatedMedia, rate: u32) -> OpusConfig {
-    let params = media.opus.unwrap_or_default();
+    // No fmtp at all: RFC 7587's defaults (everything off).
+    let params = media
+        .opus
+        .unwrap_or_else(|| switchyard_media::sdp::OpusParams::parse(""));
     OpusConfig {
         sample_rate: rate,
         bitrate: params
@@ -835,5 +838,68 @@ impl LegTask {
             return;
         }
         let _ = self.rtcp.try_send_to(builder.finish(), remote);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchyard_media::sdp::{Codec as SdpCodec, OpusParams};
+
+    fn negotiated(codec: SdpCodec, pt: u8, opus: Option<OpusParams>) -> NegotiatedMedia {
+        NegotiatedMedia {
+            stream_index: 0,
+            remote_rtp: "127.0.0.1:4000".parse().expect("addr"),
+            remote_rtcp: "127.0.0.1:4001".parse().expect("addr"),
+            rtcp_mux: false,
+            payload_type: pt,
+            codec,
+            encoding_name: codec.encoding_name(),
+            clock_rate: codec.clock_rate(),
+            channels: 1,
+            ptime: 20,
+            fmtp: None,
+            opus,
+            telephone_event: None,
+            comfort_noise: None,
+            direction: Direction::SendRecv,
+            remote_hold: false,
+        }
+    }
+
+    #[test]
+    fn sessions_hear_g711_at_8_khz_and_opus_at_16_khz() {
+        let pcmu = codec_of(&negotiated(SdpCodec::Pcmu, 0, None)).expect("pcmu");
+        let opus = codec_of(&negotiated(SdpCodec::Opus, 111, None)).expect("opus");
+        assert_eq!((pcm_rate(&pcmu), pcmu.payload_type()), (8000, 0));
+        assert_eq!((pcm_rate(&opus), opus.payload_type()), (16_000, 111));
+        assert_eq!(opus.frame_samples_at(pcm_rate(&opus)), 320);
+    }
+
+    #[test]
+    fn the_opus_encoder_follows_the_peers_fmtp() {
+        let params = OpusParams {
+            useinbandfec: true,
+            usedtx: true,
+            maxaveragebitrate: Some(20_000),
+            ..OpusParams::default()
+        };
+        let media = negotiated(SdpCodec::Opus, 111, Some(params));
+        let config = opus_config(&media, 16_000);
+        assert_eq!(config.sample_rate, 16_000);
+        assert_eq!(config.bitrate, Some(20_000));
+        assert!(config.inband_fec && config.dtx);
+        assert!(config.packet_loss_percent > 0, "FEC needs an expected loss");
+        // An absurd bit rate is ignored (libopus chooses).
+        let params = OpusParams {
+            maxaveragebitrate: Some(1),
+            ..OpusParams::parse("")
+        };
+        let config = opus_config(&negotiated(SdpCodec::Opus, 111, Some(params)), 16_000);
+        assert_eq!(config.bitrate, None);
+        assert!(!config.inband_fec && !config.dtx);
+        // No fmtp: RFC 7587's defaults, all off.
+        let config = opus_config(&negotiated(SdpCodec::Opus, 111, None), 16_000);
+        assert!(!config.inband_fec && !config.dtx && config.bitrate.is_none());
     }
 }
