@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use switchyard_media::dtmf::Digit;
 use switchyard_media::sdp::NegotiatedMedia;
-use tokio::sync::mpsc::UnboundedSender;
 
 /// One anchored leg's media.
 #[derive(Debug)]
@@ -22,7 +21,7 @@ pub struct MediaLeg {
     channel: Arc<ChannelHandle>,
     local: SocketAddr,
     shared: Arc<LegShared>,
-    control: UnboundedSender<LegCommand>,
+    control: super::thread::LegControl,
     digits: crossbeam_channel::Receiver<Dtmf>,
     sink: DtmfSink,
     negotiated: Mutex<Option<NegotiatedMedia>>,
@@ -31,28 +30,26 @@ pub struct MediaLeg {
 }
 
 impl std::fmt::Debug for LegCommand {
+    // Commands carry boxed callbacks and channels: only their kind shows.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("LegCommand")
     }
 }
 
 impl MediaLeg {
-    /// Starts the task of a leg on `bound` ports.
+    /// Starts the task of a leg on `bound` ports, on media thread `thread`.
     pub(super) fn start(
-        runtime: &tokio::runtime::Handle,
+        thread: &Arc<super::thread::ThreadLink>,
+        id: u64,
         bound: BoundPorts,
         channel: &Arc<ChannelHandle>,
         bus: &Arc<EventBus>,
     ) -> io::Result<MediaLeg> {
-        let _entered = runtime.enter();
         let local = bound.rtp.local_addr()?;
-        let rtp = Arc::new(tokio::net::UdpSocket::from_std(bound.rtp)?);
-        let rtcp = tokio::net::UdpSocket::from_std(bound.rtcp)?;
-        let shared = Arc::new(LegShared::new(rtp));
-        let (control, commands) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(LegShared::new(Arc::new(bound.rtp)));
         let (sink, digits) = DtmfSink::new(Arc::clone(channel), Arc::clone(bus));
-        let task = LegTask::new(Arc::clone(&shared), rtcp, commands, sink.clone());
-        runtime.spawn(task.run());
+        let task = LegTask::new(Arc::clone(&shared), bound.rtcp, sink.clone());
+        let control = thread.start(id, task)?;
         Ok(MediaLeg {
             channel: Arc::clone(channel),
             local,

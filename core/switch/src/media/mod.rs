@@ -1,6 +1,6 @@
 //! Media in the switch: each call leg whose media the switch anchors gets
-//! an RTP/RTCP port pair from the configured range and a task on the IO
-//! runtime that moves its packets (see [`task`]). Legs are found by
+//! an RTP/RTCP port pair from the configured range and a task on one of
+//! the media threads that moves its packets (see [`task`], [`thread`]). Legs are found by
 //! channel UUID; the B2BUA configures them from SDP negotiation, bridges
 //! them, and the session thread talks and listens through them.
 //!
@@ -15,6 +15,7 @@ pub mod ports;
 mod sender;
 pub mod tap;
 mod task;
+mod thread;
 
 pub use dtmf::{Dtmf, DtmfSource};
 pub use frame::PcmFrame;
@@ -39,8 +40,9 @@ pub fn random_session_id() -> u64 {
 pub struct MediaEngine {
     ports: Arc<RtpPorts>,
     ip: IpAddr,
-    runtimes: OnceLock<Vec<tokio::runtime::Handle>>,
-    next_runtime: std::sync::atomic::AtomicUsize,
+    threads: OnceLock<Vec<Arc<thread::ThreadLink>>>,
+    next_thread: std::sync::atomic::AtomicUsize,
+    next_leg: AtomicU64,
     legs: Mutex<HashMap<String, Arc<MediaLeg>>>,
     next_tap: AtomicU64,
     /// Shared music-on-hold streams.
@@ -54,42 +56,29 @@ impl MediaEngine {
         MediaEngine {
             ports,
             ip,
-            runtimes: OnceLock::new(),
-            next_runtime: std::sync::atomic::AtomicUsize::new(0),
+            threads: OnceLock::new(),
+            next_thread: std::sync::atomic::AtomicUsize::new(0),
+            next_leg: AtomicU64::new(1),
             legs: Mutex::new(HashMap::new()),
             next_tap: AtomicU64::new(1),
             moh: moh::MohStreams::default(),
         }
     }
 
-    /// Starts `threads` media threads (once; later calls do nothing), each
-    /// a single-threaded runtime that owns the legs given to it: a leg's
-    /// packets are handled on one thread without hand-offs between
-    /// workers, and many legs' readiness is taken per wake-up.
+    /// Starts `threads` media threads (once; later calls do nothing);
+    /// legs are spread over them in turn (see [`thread`]).
     ///
     /// # Errors
-    /// When a runtime or thread cannot be made.
+    /// When a thread or its epoll set cannot be made.
     pub fn start_threads(&self, threads: usize) -> io::Result<()> {
-        if self.runtimes.get().is_some() {
+        if self.threads.get().is_some() {
             return Ok(());
         }
-        let mut handles = Vec::new();
-        for index in 0..threads.max(1) {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            handles.push(runtime.handle().clone());
-            std::thread::Builder::new()
-                .name(format!("media-{index}"))
-                .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
-        }
-        let _ = self.runtimes.set(handles);
+        let links = (0..threads.max(1))
+            .map(|index| thread::spawn(format!("media-{index}")))
+            .collect::<io::Result<Vec<_>>>()?;
+        let _ = self.threads.set(links);
         Ok(())
-    }
-
-    /// Runs media tasks on an existing runtime instead (tests).
-    pub fn set_runtime(&self, handle: tokio::runtime::Handle) {
-        let _ = self.runtimes.set(vec![handle]);
     }
 
     /// The address media is offered on.
@@ -119,15 +108,16 @@ impl MediaEngine {
         if let Some(leg) = self.legs().get(&id) {
             return Ok(Arc::clone(leg));
         }
-        let runtimes = self
-            .runtimes
+        let threads = self
+            .threads
             .get()
-            .filter(|r| !r.is_empty())
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| io::Error::other("the media threads are not running"))?;
-        let turn = self.next_runtime.fetch_add(1, Ordering::Relaxed);
-        let runtime = &runtimes[turn % runtimes.len()];
+        let turn = self.next_thread.fetch_add(1, Ordering::Relaxed);
+        let thread = &threads[turn % threads.len()];
         let bound = self.ports.bind(self.ip)?;
-        let leg = Arc::new(MediaLeg::start(runtime, bound, channel, bus)?);
+        let leg_id = self.next_leg.fetch_add(1, Ordering::Relaxed);
+        let leg = Arc::new(MediaLeg::start(thread, leg_id, bound, channel, bus)?);
         self.legs().insert(id, Arc::clone(&leg));
         Ok(leg)
     }

@@ -5,10 +5,10 @@
 //! through it, under its lock, so the far end sees one continuous stream.
 
 use std::net::SocketAddr;
+use std::net::UdpSocket;
 use std::sync::{Arc, Mutex, MutexGuard};
 use switchyard_media::codec::Codec;
 use switchyard_media::rtp::{MediaStats, PacketKind, RtpHeader, RtpHeaderMut, SourceRewriter};
-use tokio::net::UdpSocket;
 
 /// The largest RTP packet the switch builds.
 const MAX_PACKET: usize = 1500;
@@ -114,7 +114,7 @@ impl SendState {
         if let Ok(mut header) = RtpHeaderMut::new(packet) {
             header.set_payload_type(codec.payload_type());
         }
-        if socket.try_send_to(packet, remote).is_ok() {
+        if socket.send_to(packet, remote).is_ok() {
             self.relayed += 1;
             self.stats
                 .record_sent(PacketKind::Media, packet.len(), payload_len);
@@ -228,7 +228,7 @@ impl SendState {
         let Ok(len) = header.write(payload, &mut self.packet) else {
             return;
         };
-        if socket.try_send_to(&self.packet[..len], remote).is_ok() {
+        if socket.send_to(&self.packet[..len], remote).is_ok() {
             self.stats.record_sent(kind, len, payload.len());
         }
     }

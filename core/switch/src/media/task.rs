@@ -11,6 +11,7 @@ use super::sender::LegShared;
 use super::tap::Taps;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::net::UdpSocket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchyard_media::codec::{
@@ -26,8 +27,6 @@ use switchyard_media::rtp::{
     InterarrivalJitter, Latch, LatchConfig, LatchDecision, PacketKind, RtpPacket, SequenceTracker,
 };
 use switchyard_media::sdp::{Direction, NegotiatedMedia};
-use tokio::net::UdpSocket;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Slots of the jitter buffer of a leg the switch decodes.
 const JITTER_SLOTS: usize = 16;
@@ -35,9 +34,6 @@ const JITTER_SLOTS: usize = 16;
 const JITTER_MIN: Duration = Duration::from_millis(40);
 /// The jitter buffer's largest target delay (below 16 slots of 20 ms).
 const JITTER_MAX: Duration = Duration::from_millis(200);
-
-/// Most datagrams read from a leg's socket per wake-up.
-const DRAIN_LIMIT: usize = 32;
 
 /// How often RTCP reports go out (RFC 3550's 5 s minimum interval).
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
@@ -88,7 +84,7 @@ pub(crate) struct Peer {
     /// Its sending state and socket.
     pub shared: Arc<LegShared>,
     /// Its task, for DTMF regenerated there.
-    pub control: tokio::sync::mpsc::UnboundedSender<LegCommand>,
+    pub control: super::thread::LegControl,
 }
 
 /// The media in force, as the task uses it.
@@ -159,8 +155,9 @@ pub(crate) fn codec_of(media: &NegotiatedMedia) -> Option<Codec> {
 pub(crate) struct LegTask {
     pub shared: Arc<LegShared>,
     pub rtcp: UdpSocket,
-    pub control: UnboundedReceiver<LegCommand>,
     pub dtmf: DtmfSink,
+    /// The deadline the media thread has queued for this leg.
+    pub armed: Option<Instant>,
     media: Option<Configured>,
     latch: Latch,
     sequence: SequenceTracker,
@@ -184,17 +181,12 @@ pub(crate) struct LegTask {
 
 impl LegTask {
     /// A task for a leg not yet negotiated.
-    pub fn new(
-        shared: Arc<LegShared>,
-        rtcp: UdpSocket,
-        control: UnboundedReceiver<LegCommand>,
-        dtmf: DtmfSink,
-    ) -> LegTask {
+    pub fn new(shared: Arc<LegShared>, rtcp: UdpSocket, dtmf: DtmfSink) -> LegTask {
         LegTask {
             shared,
             rtcp,
-            control,
             dtmf,
+            armed: None,
             media: None,
             latch: Latch::new(None, LatchConfig::default()),
             sequence: SequenceTracker::new(),
@@ -217,62 +209,43 @@ impl LegTask {
         }
     }
 
-    /// Runs until told to stop or every handle is gone.
-    pub async fn run(mut self) {
+    /// Reads the datagrams waiting on the RTP socket, at most `limit`;
+    /// true when the limit stopped it with more waiting (the media thread
+    /// comes back: readiness is edge-triggered).
+    pub fn drain_rtp(&mut self, packet: &mut [u8], now: Instant, limit: usize) -> bool {
         let socket = Arc::clone(&self.shared.socket);
-        let mut packet = [0u8; 2048];
-        let mut report = [0u8; 1500];
-        // One timer for the task, moved when the next deadline moves
-        // (making a new one per packet would cost a timer-wheel insertion
-        // each time).
-        let mut armed = self.next_wake();
-        let sleep = tokio::time::sleep_until(armed.into());
-        tokio::pin!(sleep);
-        loop {
-            let wake = self.next_wake();
-            if wake != armed {
-                sleep.as_mut().reset(wake.into());
-                armed = wake;
-            }
-            tokio::select! {
-                biased;
-                command = self.control.recv() => match command {
-                    None | Some(LegCommand::Stop) => break,
-                    Some(command) => self.apply(command),
-                },
-                readable = socket.readable() => {
-                    if readable.is_ok() {
-                        self.drain_rtp(&socket, &mut packet);
-                    }
-                }
-                received = self.rtcp.recv_from(&mut report) => {
-                    if let Ok((len, _)) = received {
-                        self.on_rtcp(&report[..len]);
-                    }
-                }
-                () = &mut sleep => {
-                    self.on_timer(Instant::now());
-                    // Re-arm even when the next deadline did not move.
-                    armed = Instant::now() - Duration::from_secs(1);
-                }
+        for _ in 0..limit {
+            match socket.recv_from(packet) {
+                Ok((len, from)) => self.on_rtp(&mut packet[..len], from, now),
+                Err(_) => return false,
             }
         }
+        true
+    }
+
+    /// Reads the datagrams waiting on the RTCP socket, at most `limit`;
+    /// true when more wait.
+    pub fn drain_rtcp(&mut self, report: &mut [u8], limit: usize) -> bool {
+        for _ in 0..limit {
+            match self.rtcp.recv_from(report) {
+                Ok((len, _)) => {
+                    let len = len.min(report.len());
+                    self.on_rtcp(&report[..len]);
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Ends the leg's media: its taps close.
+    pub fn stop(&mut self) {
         self.taps.close_all();
     }
 
-    /// Reads every datagram waiting on the RTP socket (up to a bound, so a
-    /// flood cannot starve the task's other work).
-    fn drain_rtp(&mut self, socket: &UdpSocket, packet: &mut [u8; 2048]) {
-        let now = Instant::now();
-        for _ in 0..DRAIN_LIMIT {
-            match socket.try_recv_from(packet) {
-                Ok((len, from)) => self.on_rtp(&mut packet[..len], from, now),
-                Err(_) => break,
-            }
-        }
-    }
-
-    fn next_wake(&self) -> Instant {
+    /// When the leg next needs the media thread without a packet: the
+    /// next frame to send, DTMF packet or RTCP report.
+    pub fn next_wake(&self) -> Instant {
         let mut wake = self.next_rtcp;
         if let Some(at) = self.next_frame {
             wake = wake.min(at);
@@ -283,7 +256,8 @@ impl LegTask {
         wake
     }
 
-    fn apply(&mut self, command: LegCommand) {
+    /// Carries out a command.
+    pub fn apply(&mut self, command: LegCommand) {
         match command {
             LegCommand::Configure(media) => self.configure(&media),
             LegCommand::Bridge(peer) => {
@@ -497,8 +471,7 @@ impl LegTask {
                 // The bridged leg gets the press regenerated in its own
                 // payload type and clock.
                 if let Some(peer) = &self.peer {
-                    let _ = peer
-                        .control
+                    peer.control
                         .send(LegCommand::SendDtmf(vec![(digit, duration_ms.max(40))]));
                 }
             }
@@ -577,7 +550,8 @@ impl LegTask {
         }
     }
 
-    fn on_timer(&mut self, now: Instant) {
+    /// Does what is due at `now`.
+    pub fn on_timer(&mut self, now: Instant) {
         while let Some((at, ..)) = self.outgoing_events.front() {
             if *at > now {
                 break;
@@ -837,7 +811,7 @@ impl LegTask {
         if built.is_err() || builder.sdes_cname(ssrc, b"switchyard").is_err() {
             return;
         }
-        let _ = self.rtcp.try_send_to(builder.finish(), remote);
+        let _ = self.rtcp.send_to(builder.finish(), remote);
     }
 }
 

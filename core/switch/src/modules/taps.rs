@@ -274,13 +274,8 @@ mod lifecycle_tests {
 
     #[test]
     fn taps_close_on_removal_and_at_the_end_of_media_and_hold_their_module() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
         let (switch, _dirs) = test_switch();
-        switch.media().set_runtime(runtime.handle().clone());
+        switch.media().start_threads(1).expect("media thread");
         let ctx = ModuleContext::leak(
             "mod_tap",
             Arc::downgrade(&switch),
