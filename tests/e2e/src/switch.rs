@@ -380,6 +380,16 @@ fn spawn_server(
     if let Some(password) = &options.password {
         command.arg("--esl-password").arg(password);
     }
+    if !options.extra_args.iter().any(|a| a == "--rtp-ports") {
+        // Parallel switches would otherwise all start at the bottom of the
+        // default range, and one could get a port another's peer still
+        // sends to: each takes a 200-port block of its own (below the
+        // ephemeral range), picked from its SIP port.
+        let base = 10_000 + (sip_port % 110) * 200;
+        command
+            .arg("--rtp-ports")
+            .arg(format!("{base}-{}", base + 199));
+    }
     command
         .args(&options.extra_args)
         .env_remove(PASSWORD_ENV)

@@ -28,6 +28,11 @@
 //!   current source, the first valid packet from a new address latches.
 //!   The media was dead anyway; this recovers calls whose peer moved.
 //!
+//! - **It comes from the address the peer's SDP names.** Signalling is
+//!   authenticated and the SDP is the peer's own word: a packet from that
+//!   address latches at once. This also repairs a latch onto a stray
+//!   stream (RTP still arriving from the previous user of a reused port).
+//!
 //! The caller feeds only packets that parsed as RTP for the expected
 //! payload types; garbage never counts towards a takeover. SRTP, where
 //! used, authenticates packets before they reach the latch, which is the
@@ -150,6 +155,10 @@ impl Latch {
             self.latch(from, now, false);
             return LatchDecision::Accept;
         };
+        if current != from && self.signalled == Some(from) {
+            self.latch(from, now, true);
+            return LatchDecision::Accept;
+        }
         if from == current {
             self.last_from_latched = Some(now);
             self.candidate = None;
@@ -305,5 +314,23 @@ mod tests {
         assert_eq!(l.remote(), Some(addr(20)));
         assert_eq!(l.on_packet(addr(21), 1, 2, t0), LatchDecision::Accept);
         assert_eq!(l.remote(), Some(addr(21)));
+    }
+
+    #[test]
+    fn the_signalled_address_takes_back_a_latch_from_a_stray_stream() {
+        let signalled: SocketAddr = "192.0.2.10:4000".parse().unwrap();
+        let stray: SocketAddr = "198.51.100.7:6000".parse().unwrap();
+        let mut latch = Latch::new(Some(signalled), LatchConfig::default());
+        let t0 = Instant::now();
+        // A stray stream gets there first and latches.
+        assert_eq!(latch.on_packet(stray, 1, 100, t0), LatchDecision::Accept);
+        assert_eq!(latch.remote(), Some(stray));
+        // The peer's own address, from its SDP, wins at once, even while
+        // the stray keeps sending.
+        let t1 = t0 + Duration::from_millis(5);
+        assert_eq!(latch.on_packet(signalled, 2, 1, t1), LatchDecision::Accept);
+        assert_eq!(latch.remote(), Some(signalled));
+        assert_eq!(latch.on_packet(stray, 1, 101, t1), LatchDecision::Drop);
+        assert_eq!(latch.relatches(), 1);
     }
 }

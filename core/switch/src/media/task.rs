@@ -413,11 +413,8 @@ impl LegTask {
             let payload = packet.payload();
             (packet.header_len(), payload.len())
         };
-        if self.latch.on_packet(from, ssrc, seq, now) == LatchDecision::Drop {
-            self.shared.lock().stats.record_skipped();
-            return;
-        }
-        let remote = self.latch.remote();
+        // Only packets of the negotiated payload types count towards the
+        // latch (garbage never moves it).
         let kind = if Some(pt) == media.telephone_event.map(|t| t.0) {
             PacketKind::Dtmf
         } else if Some(pt) == media.comfort_noise || pt == 13 {
@@ -428,6 +425,11 @@ impl LegTask {
             self.shared.lock().stats.record_skipped();
             return;
         };
+        if self.latch.on_packet(from, ssrc, seq, now) == LatchDecision::Drop {
+            self.shared.lock().stats.record_skipped();
+            return;
+        }
+        let remote = self.latch.remote();
         {
             let mut state = self.shared.lock();
             if state.remote != remote {
