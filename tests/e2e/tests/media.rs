@@ -443,11 +443,15 @@ fn record_writes_a_wav_that_sox_reads_with_its_length_and_channels() {
     assert!(status.success());
     let matched = compare_audio(&source, &left);
     println!("recording: {matched:?}");
+    let counts = calls::cdrs(&bench.switch, "rtp_in_packets,rtp_in_skipped");
     assert_matches(
         &matched,
         false,
         "the caller's side of the recording",
-        &bench.switch.log(),
+        &format!(
+            "CDR packets in, skipped: {counts:?}\n{}",
+            bench.switch.log()
+        ),
     );
 }
 
