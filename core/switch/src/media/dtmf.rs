@@ -21,8 +21,6 @@ pub enum DtmfSource {
     Info,
     /// Tones in the audio (Goertzel detection).
     InbandAudio,
-    /// Sent by the switch's own API (`uuid_send_dtmf` on this leg).
-    Api,
 }
 
 impl DtmfSource {
@@ -32,7 +30,6 @@ impl DtmfSource {
             DtmfSource::Rtp => "RTP",
             DtmfSource::Info => "INFO",
             DtmfSource::InbandAudio => "INBAND_AUDIO",
-            DtmfSource::Api => "APP",
         }
     }
 }
