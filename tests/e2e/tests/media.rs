@@ -684,6 +684,15 @@ fn send_dtmf_broadcast_break_and_hold_act_on_a_bridged_call() {
             bench.switch.log()
         );
     };
+    // Channel data on a live call.
+    ok(&format!("uuid_setvar {a_uuid} team blue"));
+    let team = bench.switch.cli_x(&format!("uuid_getvar {a_uuid} team"));
+    assert_eq!(team.text(), "blue");
+    let exists = bench.switch.cli_x(&format!("uuid_exists {a_uuid}"));
+    assert_eq!(exists.text(), "true");
+    let dump = bench.switch.cli_x(&format!("uuid_dump {a_uuid}")).stdout;
+    assert!(dump.contains(&format!("Unique-ID: {a_uuid}")), "{dump}");
+    assert!(dump.contains("variable_team: blue"), "{dump}");
     let refused = bench
         .switch
         .cli_x("uuid_send_dtmf 00000000-0000-0000-0000-000000000000 1");

@@ -85,6 +85,30 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         super::originate::originate,
     ),
     (
+        "uuid_exists",
+        "Say whether a channel exists",
+        super::channel_vars::EXISTS_USAGE,
+        super::channel_vars::uuid_exists,
+    ),
+    (
+        "uuid_getvar",
+        "Read a channel variable",
+        super::channel_vars::GETVAR_USAGE,
+        super::channel_vars::uuid_getvar,
+    ),
+    (
+        "uuid_setvar",
+        "Set a channel variable (unset it without a value)",
+        super::channel_vars::SETVAR_USAGE,
+        super::channel_vars::uuid_setvar,
+    ),
+    (
+        "uuid_dump",
+        "Show a channel's data and variables",
+        super::channel_vars::DUMP_USAGE,
+        super::channel_vars::uuid_dump,
+    ),
+    (
         "uuid_send_dtmf",
         "Send DTMF digits on a channel",
         super::media::SEND_DTMF_USAGE,
