@@ -756,3 +756,29 @@ fn send_dtmf_broadcast_break_and_hold_act_on_a_bridged_call() {
     assert_eq!(events.len(), 1, "CHANNEL_HOLD fired");
     calls::assert_no_call_left(&bench.switch);
 }
+
+#[test]
+fn a_callees_codec_string_from_the_directory_shapes_its_leg() {
+    // 1003's directory entry says PCMA only; its phone could take PCMU or
+    // PCMA. The caller speaks PCMU: the switch offers 1003 PCMA alone and
+    // transcodes between the legs.
+    let bench = bench("media-callee-codec");
+    let out = bench
+        .switch
+        .cli_x("user add 1003@acme.test pw3 codec_string=PCMA");
+    assert_eq!(out.code(), Some(0), "{out}");
+    let source = bench.dir.path().join("talk.wav");
+    write_test_signal(&source, 8000, 6.0);
+    let a = phone(&bench, "1001", "s3cret", "pcmu", &source);
+    let b = phone(&bench, "1003", "pw3", "pcmu,pcma", &source);
+    wait_registered(&bench, 2);
+    talk(&bench, &a, "1003", 4);
+    let (_, b_received) = b
+        .wait_for_recordings(Duration::from_secs(5))
+        .expect("callee recordings");
+    let matched = compare_audio(&source, &b_received);
+    assert_matches(&matched, false, "caller to callee", &bench.switch.log());
+    let rows = calls::cdrs(&bench.switch, "direction,read_codec");
+    assert!(rows.contains(&"inbound|PCMU".to_owned()), "{rows:?}");
+    assert!(rows.contains(&"outbound|PCMA".to_owned()), "{rows:?}");
+}
