@@ -100,20 +100,13 @@ pub fn uuid_dump(switch: &Arc<Switch>, args: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::test_support::inbound;
+    use crate::channel::test_support::live_inbound;
     use crate::switch::test_switch;
 
     #[test]
     fn variables_are_read_set_unset_and_dumped() {
         let (switch, _dirs) = test_switch();
-        let channel = switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel");
+        let channel = live_inbound(&switch);
         let uuid = channel.id().as_str().to_owned();
         let nobody = "00000000-0000-0000-0000-000000000000";
         assert_eq!(uuid_exists(&switch, &uuid), "true\n");

@@ -96,6 +96,19 @@ pub(crate) fn inbound(domain: &str, from: &str, to: &str) -> NewChannel {
     )
 }
 
+/// A live inbound leg in `switch`'s registry: 1001 of acme.test dialling
+/// 9000.
+pub(crate) fn live_inbound(switch: &crate::switch::Switch) -> Arc<ChannelHandle> {
+    switch
+        .channels
+        .create(
+            &switch.bus,
+            &switch.sessions,
+            inbound("acme.test", "1001", "9000"),
+        )
+        .expect("channel")
+}
+
 /// An outbound leg of `domain` towards `to`.
 pub(crate) fn outbound(domain: &str, to: &str) -> NewChannel {
     let mut p = profile("1001", to, domain);

@@ -590,7 +590,7 @@ mod tests {
     use super::super::context::ModuleContext;
     use super::super::host_api::{HOST_API, host_register_app, module_handle};
     use super::*;
-    use crate::channel::test_support::inbound;
+    use crate::channel::test_support::live_inbound;
     use crate::switch::test_switch;
     use std::sync::Mutex;
 
@@ -610,14 +610,7 @@ mod tests {
     }
 
     fn new_channel(switch: &Switch) -> Arc<ChannelHandle> {
-        switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel")
+        live_inbound(switch)
     }
 
     unsafe extern "C" fn collect(user_data: *mut c_void, text: SyStr) {

@@ -226,7 +226,7 @@ mod lifecycle_tests {
     use super::super::host_api::{HOST_API, module_handle};
     use super::*;
     use crate::channel::cause::HangupCause;
-    use crate::channel::test_support::inbound;
+    use crate::channel::test_support::live_inbound;
     use crate::switch::test_switch;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -284,14 +284,7 @@ mod lifecycle_tests {
         )
         .expect("context");
         let module = module_handle(ctx);
-        let channel = switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel");
+        let channel = live_inbound(&switch);
         let uuid = channel.id().as_str().to_owned();
         let mut raw: *mut SyChannel = std::ptr::null_mut();
         // SAFETY: valid arguments.

@@ -294,7 +294,7 @@ pub(crate) fn test_session(
 mod tests {
     use super::*;
     use crate::apps::AppHandler;
-    use crate::channel::test_support::inbound;
+    use crate::channel::test_support::live_inbound;
     use crate::registry::Entry;
     use crate::switch::test_switch;
     use std::collections::VecDeque;
@@ -419,14 +419,7 @@ mod tests {
     #[test]
     fn module_apps_run_with_their_entry_in_use_and_failures_continue() {
         let (switch, _dirs) = test_switch();
-        let channel = switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel");
+        let channel = live_inbound(&switch);
         let seen = Arc::new(AtomicUsize::new(0));
         let probe = Arc::clone(&seen);
         let observer = Arc::clone(&switch);
@@ -462,14 +455,7 @@ mod tests {
     #[test]
     fn sources_are_checked_before_the_call_is_touched() {
         let (switch, _dirs) = test_switch();
-        let channel = switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel");
+        let channel = live_inbound(&switch);
         let mut session = test_session(Arc::clone(&switch), Arc::clone(&channel));
         assert!(matches!(
             play(&mut session, "missing.wav", ""),
@@ -498,14 +484,7 @@ mod tests {
     #[test]
     fn sound_prefix_decides_where_relative_files_are() {
         let (switch, _dirs) = test_switch();
-        let channel = switch
-            .channels
-            .create(
-                &switch.bus,
-                &switch.sessions,
-                inbound("acme.test", "1001", "9000"),
-            )
-            .expect("channel");
+        let channel = live_inbound(&switch);
         let session = test_session(Arc::clone(&switch), Arc::clone(&channel));
         let sounds = switch.paths.conf_dir.join("sounds");
         assert_eq!(sounds_dir(&session), sounds);
