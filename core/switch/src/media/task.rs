@@ -608,7 +608,12 @@ impl LegTask {
         let samples = match jitter.pop(now) {
             Playout::Frame(frame) => media.decoder.decode(frame.payload, &mut self.pcm).ok(),
             Playout::Missing { .. } => media.decoder.conceal(&mut self.pcm[..frame_samples]).ok(),
-            Playout::Empty => None,
+            // Nothing heard yet, or the peer paused (DTX, hold): silence
+            // keeps the listeners' timeline on the packet clock.
+            Playout::Empty => {
+                self.pcm[..frame_samples].fill(0);
+                Some(frame_samples)
+            }
         };
         let Some(samples) = samples else {
             return;

@@ -237,8 +237,10 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
     let mut written = 0u64;
     let silence = vec![0i16; frame_len];
     let cause = loop {
+        // The limit counts recorded audio, so the file is as long as asked
+        // even when this thread ran late and frames were waiting.
         if let Some(max) = limit
-            && started.elapsed() >= Duration::from_secs(max)
+            && written >= max * u64::from(rate)
         {
             break "success-maxtime";
         }
@@ -258,29 +260,33 @@ fn record(session: &mut Session, data: &str) -> Result<(), Interrupted> {
                 return Err(interrupted);
             }
         };
-        // Keep the file's length the call's: fill gaps (no packets, DTX)
-        // with silence.
-        let due = started.elapsed().as_millis() as u64 * u64::from(rate) / 1000;
-        while written + (frame_len as u64) * 2 < due {
-            let _ = write(&mut recorder, &silence, &silence);
-            written += frame_len as u64;
-        }
-        if let Some(frame) = frame {
-            let _ = write(
-                &mut recorder,
-                frame.samples(),
-                &silence[..frame.len().min(frame_len)],
-            );
-            written += frame.len() as u64;
-            if let Some(threshold) = threshold {
-                if energy(frame.samples()) < threshold {
-                    silent_frames += 1;
-                    if silent_frames >= silence_frames_limit {
-                        break "success-silence";
-                    }
-                } else {
-                    silent_frames = 0;
+        // The media clock delivers a frame every packet time (silence when
+        // nothing was heard), so the file follows it. Only when no frame
+        // came at all (the media thread stalled) is the gap filled from the
+        // wall clock; frames queued while this thread was late are written
+        // as they are, never after invented silence.
+        let Some(frame) = frame else {
+            let due = started.elapsed().as_millis() as u64 * u64::from(rate) / 1000;
+            while written + frame_len as u64 <= due {
+                let _ = write(&mut recorder, &silence, &silence);
+                written += frame_len as u64;
+            }
+            continue;
+        };
+        let _ = write(
+            &mut recorder,
+            frame.samples(),
+            &silence[..frame.len().min(frame_len)],
+        );
+        written += frame.len() as u64;
+        if let Some(threshold) = threshold {
+            if energy(frame.samples()) < threshold {
+                silent_frames += 1;
+                if silent_frames >= silence_frames_limit {
+                    break "success-silence";
                 }
+            } else {
+                silent_frames = 0;
             }
         }
     };
