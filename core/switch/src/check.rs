@@ -36,6 +36,9 @@ pub fn problems(conf_dir: &Path, mod_dir: &Path) -> Vec<String> {
     if let Err(errors) = crate::switch::load_dialplan(conf_dir) {
         found.extend(errors.iter().map(ToString::to_string));
     }
+    found.extend(crate::lua::script::check_dir(
+        &crate::lua::script::scripts_dir(conf_dir),
+    ));
     found
 }
 

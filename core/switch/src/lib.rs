@@ -18,6 +18,7 @@ pub mod esl;
 pub mod event;
 pub mod gateway;
 pub mod logging;
+pub mod lua;
 pub mod media;
 pub mod modules;
 pub mod registrar;

@@ -129,6 +129,10 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         .media()
         .start_threads(media_threads)
         .map_err(|e| format!("cannot start the media threads: {e}"))?;
+    let hooks = crate::lua::start_hooks(&switch);
+    if hooks > 0 {
+        tracing::info!("{hooks} Lua event hook(s) bound");
+    }
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.esl)
             .await

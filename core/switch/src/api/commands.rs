@@ -60,6 +60,12 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         reloadxml,
     ),
     (
+        "luarun",
+        "Run a Lua script on a thread of its own",
+        "luarun <script> [<args>]",
+        crate::lua::luarun,
+    ),
+    (
         "log",
         "Show or set the console log level or write a log line",
         "log [<level> [<message>]]",
@@ -330,6 +336,7 @@ fn reloadxml(switch: &Arc<Switch>, _args: &str) -> String {
         (Ok(config), Ok(dialplan)) => {
             switch.apply_config(config);
             switch.apply_dialplan(dialplan);
+            crate::lua::start_hooks(switch);
             switch.bus.fire(Event::core("RELOADXML"));
             "+OK [Success]\n".into()
         }

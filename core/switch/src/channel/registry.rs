@@ -32,6 +32,7 @@ pub struct ChannelHandle {
     tenant: String,
     channel: Mutex<Channel>,
     clock: Clock,
+    transferring: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ChannelHandle {
@@ -53,6 +54,18 @@ impl ChannelHandle {
     /// The owning tenant (never changes).
     pub fn tenant(&self) -> &str {
         &self.tenant
+    }
+
+    /// Whether a transfer is on its way: what runs on the channel's session
+    /// thread must stop (FreeSWITCH's `CF_TRANSFER`: the channel is not
+    /// "ready" until it is routed again).
+    pub fn transferring(&self) -> bool {
+        self.transferring.load(Ordering::Acquire)
+    }
+
+    /// Marks or clears a transfer on its way.
+    pub fn set_transferring(&self, on: bool) {
+        self.transferring.store(on, Ordering::Release);
     }
 
     /// A copy of the channel as it is now.
@@ -217,6 +230,7 @@ impl ChannelRegistry {
             tenant: channel.tenant().to_owned(),
             channel: Mutex::new(channel),
             clock: Arc::clone(&self.clock),
+            transferring: std::sync::atomic::AtomicBool::new(false),
         });
         let guard = handle.lock();
         {
@@ -244,6 +258,7 @@ impl ChannelRegistry {
             tenant: channel.tenant().to_owned(),
             channel: Mutex::new(channel),
             clock: Arc::clone(&self.clock),
+            transferring: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

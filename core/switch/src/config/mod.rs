@@ -106,6 +106,8 @@ pub struct Config {
     pub settings: Settings,
     /// Modules to load at start, in order.
     pub modules: Vec<ModuleEntry>,
+    /// How Lua scripts run, and the event-hook scripts.
+    pub lua: crate::lua::LuaSettings,
 }
 
 impl Config {
@@ -161,6 +163,7 @@ impl Config {
             source: file.to_owned(),
             settings: Settings::default(),
             modules: Vec::new(),
+            lua: crate::lua::LuaSettings::default(),
         };
         for section in root.children().filter(|n| n.is_element()) {
             match section.tag_name().name() {
@@ -232,9 +235,18 @@ impl Config {
                         }
                     }
                 }
+                "lua" => {
+                    let mut found = Vec::new();
+                    config.lua = crate::lua::config::parse_section(section, &line_of, &mut found);
+                    errors.extend(
+                        found
+                            .into_iter()
+                            .map(|(line, message)| error(line, message)),
+                    );
+                }
                 other => errors.push(error(
                     line_of(section),
-                    format!("unknown section <{other}>; expected <settings> or <modules>"),
+                    format!("unknown section <{other}>; expected <settings>, <modules> or <lua>"),
                 )),
             }
         }

@@ -23,6 +23,7 @@ const BUILTIN: &[&str] = &[
     "send_dtmf",
     "start_dtmf",
     "stop_dtmf",
+    "lua",
 ];
 
 /// Whether `application` is a built-in session application.
@@ -33,6 +34,7 @@ pub fn is_builtin(application: &str) -> bool {
 /// Runs a built-in application.
 pub fn run(session: &mut Session, application: &str, data: &str) -> AppOutcome {
     let result = match application {
+        "lua" => return crate::lua::run_app(session, data),
         "answer" => stage(session, AnswerStage::Answer),
         "pre_answer" => stage(session, AnswerStage::PreAnswer),
         "ring_ready" => stage(session, AnswerStage::RingReady),

@@ -7,6 +7,7 @@
 //! leaves the same way, paced by the media task's packet clock.
 
 pub mod apps;
+pub mod execute;
 pub mod module_apps;
 pub mod source;
 
@@ -155,9 +156,40 @@ impl Session {
         self.channel.id().as_str()
     }
 
-    /// Whether the channel is still up.
+    /// Whether the channel is still up and not being transferred (what
+    /// runs on the session thread stops when this turns false).
     pub fn ready(&self) -> bool {
-        !self.channel.state().is_hungup()
+        !self.channel.state().is_hungup() && !self.channel.transferring()
+    }
+
+    /// Hangs the call up with `cause`; true when the switch had the call.
+    pub fn hangup(&mut self, cause: HangupCause) -> bool {
+        let (reply, done) = crossbeam_channel::bounded(1);
+        self.switch.call_control(CallCommand::Kill {
+            uuid: self.uuid().to_owned(),
+            cause,
+            reply,
+        }) && done.recv_timeout(Duration::from_secs(10)).unwrap_or(false)
+    }
+
+    /// Routes the call again to `destination` in `context` (default: the
+    /// current one) once the running application returns; from then on
+    /// [`Session::ready`] is false.
+    ///
+    /// # Errors
+    /// Why the switch refused the transfer.
+    pub fn transfer(&mut self, destination: &str, context: Option<&str>) -> Result<(), String> {
+        let (reply, done) = crossbeam_channel::bounded(1);
+        if !self.switch.call_control(CallCommand::Transfer {
+            uuid: self.uuid().to_owned(),
+            destination: destination.to_owned(),
+            context: context.map(str::to_owned),
+            reply,
+        }) {
+            return Err("call control is not running".into());
+        }
+        done.recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| Err("call control did not answer".into()))
     }
 
     /// Asks the SIP thread to ring, pre-answer or answer; true once done.

@@ -174,6 +174,20 @@ impl Dispatcher {
                         let done = self.b2bua.hold(&mut self.transactions, &uuid, action);
                         let _ = reply.send(done);
                     }
+                    CallCommand::Transfer {
+                        uuid,
+                        destination,
+                        context,
+                        reply,
+                    } => {
+                        let done = self.b2bua.transfer_uuid(
+                            &mut self.transactions,
+                            &uuid,
+                            &destination,
+                            context,
+                        );
+                        let _ = reply.send(done);
+                    }
                     CallCommand::AppDone { uuid, outcome } => {
                         self.b2bua
                             .on_app_done(&mut self.transactions, &uuid, outcome);

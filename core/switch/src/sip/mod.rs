@@ -128,6 +128,20 @@ pub enum CallCommand {
         /// Whether the re-INVITE went out, or why not.
         reply: crossbeam_channel::Sender<Result<(), String>>,
     },
+    /// Route a call again (`transfer` from a session thread,
+    /// `uuid_transfer`): what it runs now stops, a bridged partner is hung
+    /// up, and the dialplan hunts `destination` in `context` (default: the
+    /// call's current context).
+    Transfer {
+        /// The leg (an A leg).
+        uuid: String,
+        /// The new destination number.
+        destination: String,
+        /// The context; `None` keeps the current one.
+        context: Option<String>,
+        /// Whether the transfer was taken, or why not.
+        reply: crossbeam_channel::Sender<Result<(), String>>,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.

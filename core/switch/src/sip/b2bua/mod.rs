@@ -23,6 +23,7 @@ mod outcome;
 mod route;
 mod session;
 mod targets;
+mod transfer;
 mod trunk;
 
 use super::outbound::Outbound;
@@ -103,6 +104,11 @@ struct Plan {
     context: String,
     /// Transfers so far (a loop guard).
     transfers: u32,
+    /// Whether the session thread is running one of the actions.
+    in_session: bool,
+    /// A transfer asked while the session thread was busy: taken when its
+    /// application ends.
+    pending_transfer: Option<(String, Option<String>)>,
 }
 
 /// A `bridge` in progress.

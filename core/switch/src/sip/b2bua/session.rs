@@ -25,9 +25,12 @@ impl B2bua {
                 }
             }
         }
-        call.session
+        let handed = call
+            .session
             .as_ref()
-            .is_some_and(|link| link.run(application, data))
+            .is_some_and(|link| link.run(application, data));
+        call.plan.in_session = handed;
+        handed
     }
 
     /// A session thread asks for 180, 183 or 200 on its caller's INVITE.
@@ -113,6 +116,12 @@ impl B2bua {
         let Some(&call_id) = self.by_uuid.get(uuid) else {
             return;
         };
+        if let Some(call) = self.calls.get_mut(&call_id) {
+            call.plan.in_session = false;
+        }
+        if self.take_pending_transfer(layer, call_id) {
+            return;
+        }
         match outcome {
             AppOutcome::Continue => self.run_actions(layer, call_id),
             AppOutcome::Hangup(cause) => self.end_call(layer, call_id, cause),
