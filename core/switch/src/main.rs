@@ -52,6 +52,11 @@ struct ServeArgs {
     /// RTP port range for anchored media; each call leg takes an even/odd pair.
     #[arg(long, value_name = "LOW-HIGH", default_value = "16384-32768", value_parser = switchyard::media::RtpPorts::parse_range)]
     rtp_ports: (u16, u16),
+    /// Start the clock the dialplan's time conditions read at this instant
+    /// (RFC 3339, e.g. 2026-12-07T09:30:00+01:00); it runs on from there.
+    /// For trying time-of-day routing without touching the machine's clock.
+    #[arg(long, value_name = "INSTANT", env = "SWITCHYARD_DIALPLAN_CLOCK")]
+    dialplan_clock: Option<jiff::Timestamp>,
     /// Event socket admin password [default: generated into DATA_DIR/esl.secret]
     #[arg(
         long,
@@ -111,6 +116,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         esl: args.esl,
         sip: args.sip,
         rtp_ports: args.rtp_ports,
+        dialplan_clock: args.dialplan_clock,
         esl_password: args.esl_password,
         log_level: args.log_level,
     };

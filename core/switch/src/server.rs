@@ -28,6 +28,8 @@ pub struct ServeOptions {
     pub sip: SocketAddr,
     /// The RTP port range (low, high).
     pub rtp_ports: (u16, u16),
+    /// Where the dialplan's clock starts (default: the system clock).
+    pub dialplan_clock: Option<jiff::Timestamp>,
     /// Event socket admin password; generated when absent.
     pub esl_password: Option<String>,
     /// Log level on stderr; default: the configuration's.
@@ -116,6 +118,10 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         options.log_level.is_some(),
     );
 
+    if let Some(start) = options.dialplan_clock {
+        switch.start_dialplan_clock_at(start);
+        tracing::info!("the dialplan's clock starts at {start}");
+    }
     let ports = crate::media::RtpPorts::new(options.rtp_ports.0, options.rtp_ports.1)?;
     switch.set_media(crate::media::MediaEngine::new(ports, options.sip.ip()));
 

@@ -101,6 +101,7 @@ pub struct Switch {
     config: RwLock<Arc<Config>>,
     dialplan: RwLock<Arc<Dialplan>>,
     log_level_pinned: AtomicBool,
+    dialplan_clock_offset_us: std::sync::atomic::AtomicI64,
     started: Instant,
     esl_connections: AtomicUsize,
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -149,6 +150,7 @@ impl Switch {
             config: RwLock::new(Arc::new(config)),
             dialplan: RwLock::new(Arc::new(dialplan)),
             log_level_pinned: AtomicBool::new(log_level_pinned),
+            dialplan_clock_offset_us: std::sync::atomic::AtomicI64::new(0),
             started: Instant::now(),
             esl_connections: AtomicUsize::new(0),
             shutdown: tokio::sync::watch::channel(false).0,
@@ -172,6 +174,23 @@ impl Switch {
             self.logs.set_stderr_level(config.settings.log_level);
         }
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
+    /// The instant the dialplan's time conditions are evaluated at: the
+    /// system clock, moved by [`Switch::start_dialplan_clock_at`].
+    pub fn dialplan_now(&self) -> jiff::Timestamp {
+        let offset = self.dialplan_clock_offset_us.load(Ordering::Relaxed);
+        let now = jiff::Timestamp::now();
+        now.checked_add(jiff::SignedDuration::from_micros(offset))
+            .unwrap_or(now)
+    }
+
+    /// Makes the dialplan's clock read `start` now and run on from there
+    /// (`--dialplan-clock`).
+    pub fn start_dialplan_clock_at(&self, start: jiff::Timestamp) {
+        let offset = start.as_microsecond() - jiff::Timestamp::now().as_microsecond();
+        self.dialplan_clock_offset_us
+            .store(offset, Ordering::Relaxed);
     }
 
     /// The dialplan in force. A call keeps the plan it started with.

@@ -139,6 +139,12 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         super::media::uuid_hold,
     ),
     (
+        "uuid_transfer",
+        "Route a call again to another destination",
+        super::transfer::TRANSFER_USAGE,
+        super::transfer::uuid_transfer,
+    ),
+    (
         "sofia",
         "Show the SIP profile, what the SIP thread holds and the gateways",
         super::sofia::SOFIA_USAGE,

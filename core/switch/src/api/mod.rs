@@ -7,6 +7,7 @@ pub mod commands;
 pub mod media;
 pub mod originate;
 pub mod sofia;
+pub mod transfer;
 
 use crate::registry::Registry;
 use crate::switch::Switch;

@@ -174,6 +174,10 @@ struct Hunter<'a> {
 
 /// Hunts `context` (with its `index`) for `request`.
 pub fn hunt_context(context: &Context, index: &HuntIndex, request: HuntRequest<'_>) -> Hunt {
+    let mut request = request;
+    if let Some(zone) = &context.time_zone {
+        request.time_zone = zone;
+    }
     let mut hunter = Hunter {
         request,
         overlay: Overlay {

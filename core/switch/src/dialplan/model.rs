@@ -29,6 +29,10 @@ pub struct Context {
     /// Extensions in file order; a context spread over several files has the
     /// extensions of each file appended in sorted file order.
     pub extensions: Vec<Extension>,
+    /// `timezone="Area/City"`: the zone time conditions are evaluated in
+    /// (the tenant's, for a tenant's context), unless the channel sets
+    /// `timezone` or `tod_tz_offset`.
+    pub time_zone: Option<String>,
 }
 
 /// One `<extension>`.

@@ -193,7 +193,22 @@ impl<'a, 'input> Parser<'a, 'input> {
     }
 
     fn context(&mut self, node: Node<'_, 'input>) -> Option<Context> {
-        self.check_attrs(node, &["name"], false);
+        self.check_attrs(node, &["name", "timezone"], false);
+        let time_zone = match node.attribute("timezone").map(str::trim) {
+            None | Some("") => None,
+            Some(zone) => {
+                match jiff::tz::TimeZone::get(zone) {
+                    Ok(_) => Some(zone.to_string()),
+                    Err(_) => {
+                        self.error_at(
+                        node,
+                        format!("timezone '{zone}' is not an IANA time zone name (e.g. Europe/Berlin)"),
+                    );
+                        None
+                    }
+                }
+            }
+        };
         let name = match node.attribute("name") {
             Some(n) if !n.trim().is_empty() => Some(n.to_string()),
             _ => {
@@ -209,7 +224,11 @@ impl<'a, 'input> Parser<'a, 'input> {
                 self.unknown_element(child, "context", "<extension>");
             }
         }
-        name.map(|name| Context { name, extensions })
+        name.map(|name| Context {
+            name,
+            extensions,
+            time_zone,
+        })
     }
 
     fn bool_attr(&mut self, node: Node<'_, '_>, name: &str, default: bool) -> bool {

@@ -780,3 +780,35 @@ fn never_panics_on_odd_input() {
         }
     }
 }
+
+#[test]
+fn a_contexts_time_zone_decides_its_time_conditions() {
+    let p = plan(
+        r#"<include>
+<context name="default" timezone="Asia/Tokyo">
+<extension name="hours">
+  <condition field="destination_number" expression="^1$" hour="9-17">
+    <action application="log" data="open"/><anti-action application="log" data="closed"/>
+  </condition>
+</extension>
+</context>
+</include>"#,
+    );
+    // 01:00 UTC is 10:00 in Tokyo.
+    let call = Call::to("1").at("2024-03-05T01:00:00Z", "UTC");
+    assert_eq!(apps(&call.hunt(&p)), ["log(open)"]);
+    // The channel's own zone still wins.
+    let call = Call::to("1")
+        .at("2024-03-05T01:00:00Z", "UTC")
+        .var("timezone", "UTC");
+    assert_eq!(apps(&call.hunt(&p)), ["log(closed)"]);
+    let found = errors(
+        "<include>\n<context name=\"default\" timezone=\"Mars/Olympus\">\n</context>\n</include>\n",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("test.xml:2:") && e.contains("Mars/Olympus")),
+        "{found:?}"
+    );
+}

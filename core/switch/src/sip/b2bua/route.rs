@@ -1,6 +1,6 @@
 //! Running the dialplan for the A leg: the hunt, then the actions in
-//! order: `set`, `export`, `unset`, `log`, `limit`, `transfer`, `respond`,
-//! `hangup` and `bridge`. A `bridge` that fails resumes the actions after
+//! order: `set`, `export`, `unset`, `log`, `limit`, `transfer`,
+//! `execute_extension`, `respond`, `hangup` and `bridge`. A `bridge` that fails resumes the actions after
 //! it when `continue_on_fail` says so.
 
 use super::limit::{self, OverLimit};
@@ -13,6 +13,10 @@ use switchyard_sip::transaction::TransactionLayer;
 /// Most transfers one call may go through (a routing-loop guard).
 const MAX_TRANSFERS: u32 = 16;
 
+/// Most actions one plan may grow to through `execute_extension` (a loop
+/// guard).
+const MAX_PLAN_ACTIONS: usize = 1000;
+
 impl B2bua {
     /// Hunts `destination` in `context` and runs the actions found.
     pub(super) fn route(
@@ -22,9 +26,29 @@ impl B2bua {
         destination: &str,
         context: &str,
     ) {
-        let Some(call) = self.calls.get(&call_id) else {
+        let Some(actions) = self.hunt_actions(call_id, destination, context) else {
+            tracing::info!("no route for {destination} in context {context}");
+            self.fail_call(layer, call_id, HangupCause::NoRouteDestination, None);
             return;
         };
+        if let Some(call) = self.calls.get_mut(&call_id) {
+            call.plan.actions = actions;
+            call.plan.next = 0;
+            call.plan.context = context.to_owned();
+        }
+        self.run_actions(layer, call_id);
+    }
+
+    /// Hunts `destination` in `context` for the call's A leg, applies the
+    /// hunt's inline variables and returns the actions (`None`: nothing
+    /// matched).
+    fn hunt_actions(
+        &mut self,
+        call_id: u64,
+        destination: &str,
+        context: &str,
+    ) -> Option<Vec<(String, String)>> {
+        let call = self.calls.get(&call_id)?;
         let channel = Arc::clone(&call.a.channel);
         let mut profile = dialplan::CallerProfile::new(destination, context);
         channel.with(|c| {
@@ -42,18 +66,11 @@ impl B2bua {
             self.switch.dialplan().hunt(HuntRequest::new(
                 &profile,
                 &variables,
-                jiff::Timestamp::now(),
+                self.switch.dialplan_now(),
                 "UTC",
             ))
         };
-        let hunt = match hunt {
-            Ok(hunt) if !hunt.is_empty() => hunt,
-            Ok(_) | Err(_) => {
-                tracing::info!("no route for {destination} in context {context}");
-                self.fail_call(layer, call_id, HangupCause::NoRouteDestination, None);
-                return;
-            }
-        };
+        let hunt = hunt.ok().filter(|h| !h.is_empty())?;
         for (name, value) in &hunt.variables {
             match value {
                 Some(value) => channel.set_variable(name.clone(), value.clone()),
@@ -62,16 +79,43 @@ impl B2bua {
                 }
             }
         }
-        if let Some(call) = self.calls.get_mut(&call_id) {
-            call.plan.actions = hunt
-                .actions
+        Some(
+            hunt.actions
                 .into_iter()
                 .map(|a| (a.application, a.data))
-                .collect();
-            call.plan.next = 0;
-            call.plan.context = context.to_owned();
+                .collect(),
+        )
+    }
+
+    /// `execute_extension <extension> [<context>]`: runs that extension's
+    /// actions here, then goes on with the current plan.
+    fn execute_extension(&mut self, call_id: u64, data: &str) {
+        let mut words = data.split_whitespace();
+        let Some(extension) = words.next() else {
+            tracing::warn!("execute_extension needs '<extension> [<context>]'; skipped");
+            return;
+        };
+        let Some(current) = self.calls.get(&call_id).map(|c| c.plan.context.clone()) else {
+            return;
+        };
+        let context = words.next().map_or(current, str::to_owned);
+        match self.hunt_actions(call_id, extension, &context) {
+            Some(actions) => {
+                if let Some(call) = self.calls.get_mut(&call_id) {
+                    if call.plan.actions.len() + actions.len() > MAX_PLAN_ACTIONS {
+                        tracing::warn!(
+                            "execute_extension {extension}: the plan would exceed {MAX_PLAN_ACTIONS} actions (a loop?); skipped"
+                        );
+                        return;
+                    }
+                    let at = call.plan.next;
+                    call.plan.actions.splice(at..at, actions);
+                }
+            }
+            None => tracing::info!(
+                "execute_extension: no extension {extension} in context {context}; going on"
+            ),
         }
-        self.run_actions(layer, call_id);
     }
 
     /// Runs the dialplan actions from where the call stands, up to the
@@ -135,6 +179,7 @@ impl B2bua {
                     self.transfer(layer, call_id, &data);
                     return;
                 }
+                "execute_extension" => self.execute_extension(call_id, &data),
                 "limit" => {
                     if !self.limit(layer, call_id, &data) {
                         return;
