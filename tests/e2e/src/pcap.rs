@@ -232,7 +232,8 @@ pub fn inband_dtmf_packets(digits: &str, timing: &DtmfTiming, ssrc: u32) -> Vec<
 /// volume 10 (-10 dBm0). The PCMU silence resumes after the third end
 /// packet and lasts until `timing.gap` after the tone's end (at least one
 /// packet). Sequence numbers count from 1 across both payload types;
-/// timestamps follow the 8 kHz clock of the send times.
+/// timestamps follow the 8 kHz clock of the send times. A `W` among the
+/// digits is a second of silence (as in a dial string).
 ///
 /// # Panics
 /// On a character that is not a DTMF digit.
@@ -267,6 +268,14 @@ pub fn rfc4733_packets(
     }
     let tone_packets = packets_in(timing.tone).max(1);
     for digit in digits.chars() {
+        if digit == 'W' {
+            // A second of silence, as `W` in a dial string.
+            for _ in 0..packets_in(Duration::from_secs(1)) {
+                push(&mut packets, slot, audio(slot, false), &silence);
+                slot += 1;
+            }
+            continue;
+        }
         let code = dtmf_event_code(digit).unwrap_or_else(|| panic!("{digit:?} is not DTMF"));
         let start = slot;
         let event = |index: usize, end: bool| TelephoneEvent {

@@ -33,6 +33,23 @@ const WRITE_QUEUE: usize = 3;
 #[derive(Debug)]
 pub struct SessionLink {
     jobs: crossbeam_channel::Sender<Job>,
+    state: Arc<std::sync::Mutex<LinkState>>,
+}
+
+/// What the SIP thread and the session thread share about a job.
+#[derive(Debug, Default)]
+struct LinkState {
+    /// An application is running.
+    busy: bool,
+    /// The leg hung up meanwhile: the session thread writes its CDR when
+    /// the application returns.
+    finish_deferred: bool,
+}
+
+fn lock_state(state: &std::sync::Mutex<LinkState>) -> std::sync::MutexGuard<'_, LinkState> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// An application for the session thread.
@@ -78,6 +95,8 @@ impl SessionLink {
         channel: &Arc<ChannelHandle>,
     ) -> std::io::Result<SessionLink> {
         let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+        let state = Arc::new(std::sync::Mutex::new(LinkState::default()));
+        let thread_state = Arc::clone(&state);
         let mut session = Session::new(Arc::clone(switch), Arc::clone(channel));
         let name = format!(
             "session-{}",
@@ -88,7 +107,18 @@ impl SessionLink {
             .stack_size(STACK_SIZE)
             .spawn(move || {
                 for job in queue {
+                    lock_state(&thread_state).busy = true;
                     let outcome = session.run(&job.application, &job.data);
+                    let deferred = {
+                        let mut state = lock_state(&thread_state);
+                        state.busy = false;
+                        std::mem::take(&mut state.finish_deferred)
+                    };
+                    if deferred {
+                        session.detach();
+                        crate::sip::finish_channel(&session.switch, &session.channel);
+                        continue;
+                    }
                     let uuid = session.uuid().to_owned();
                     session
                         .switch
@@ -96,7 +126,18 @@ impl SessionLink {
                 }
                 session.detach();
             })?;
-        Ok(SessionLink { jobs })
+        Ok(SessionLink { jobs, state })
+    }
+
+    /// Called when the leg hung up: true when an application is still
+    /// running, in which case the session thread writes the leg's CDR once
+    /// it returns (so what it sets, e.g. in a hangup hook, is recorded).
+    pub fn defer_finish(&self) -> bool {
+        let mut state = lock_state(&self.state);
+        if state.busy {
+            state.finish_deferred = true;
+        }
+        state.busy
     }
 
     /// Hands the session an application; false when its thread is gone.

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use switchyard_sip::message::{Limits, Message};
 
+pub(crate) use b2bua::finish_channel;
 pub use b2bua::{OriginateReply, OriginateRequest};
 pub use dispatch::ALLOWED_METHODS;
 

@@ -181,6 +181,9 @@ impl B2bua {
             "sip_call_id".into(),
             invite.headers().get("Call-ID").unwrap_or("").to_owned(),
         ));
+        // FreeSWITCH's name for the number dialled (kept across transfers).
+        spec.variables
+            .push(("sip_req_user".into(), destination.to_owned()));
         let channel =
             match self
                 .switch

@@ -256,18 +256,21 @@ impl B2bua {
     }
 
     /// Writes the CDR of a leg that has hung up and removes it (its media
-    /// counters become channel variables first).
+    /// counters become channel variables first). While the leg's session
+    /// thread is still running an application (a script's hangup hook may
+    /// set variables the CDR should carry), the thread does this when the
+    /// application returns.
     fn finish(&self, channel: &ChannelHandle) {
-        self.switch.media().close(channel.id().as_str());
-        if let Err(e) = crate::channel::cdr::finish(
-            &self.switch.store,
-            &self.switch.bus,
-            &self.switch.channels,
-            &self.switch.sessions,
-            channel,
-        ) {
-            tracing::debug!("finishing channel {}: {e}", channel.id().as_str());
+        let uuid = channel.id().as_str();
+        let session = self
+            .by_uuid
+            .get(uuid)
+            .and_then(|id| self.calls.get(id))
+            .and_then(|call| call.session.as_ref());
+        if session.is_some_and(|link| link.defer_finish()) {
+            return;
         }
+        finish_channel(&self.switch, channel);
     }
 
     /// Forgets a call once every leg has ended, with its indexes, dialogs
@@ -375,5 +378,20 @@ fn reason_phrase(status: u16) -> &'static str {
         600 => "Busy Everywhere",
         603 => "Decline",
         _ => "Failed",
+    }
+}
+
+/// Writes the CDR of a hung-up leg and removes it (its media counters
+/// become channel variables first).
+pub(crate) fn finish_channel(switch: &crate::switch::Switch, channel: &ChannelHandle) {
+    switch.media().close(channel.id().as_str());
+    if let Err(e) = crate::channel::cdr::finish(
+        &switch.store,
+        &switch.bus,
+        &switch.channels,
+        &switch.sessions,
+        channel,
+    ) {
+        tracing::debug!("finishing channel {}: {e}", channel.id().as_str());
     }
 }
