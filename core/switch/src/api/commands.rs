@@ -491,7 +491,7 @@ mod tests {
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some("name,description,syntax,ikey"));
         assert!(out.contains("\nstatus,"));
-        let total = COMMANDS.len() + 4; // and tenant, user, gateway, did
+        let total = COMMANDS.len() + 4 + super::super::dptools::COMMANDS.len(); // and tenant, user, gateway, did
         assert!(out.ends_with(&format!("\n{total} total.\n")), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&super::super::execute(&switch, "show api as json")).unwrap();

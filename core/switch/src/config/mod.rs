@@ -13,10 +13,17 @@
 //!   <modules>
 //!     <load module="mod_example"/>
 //!   </modules>
+//!   <global-variables>
+//!     <variable name="domain" value="acme.test"/>
+//!   </global-variables>
 //! </switchyard>
 //! ```
 //!
 //! Every problem is reported as `file:line: what is wrong`, all at once.
+
+mod global_vars;
+
+pub use global_vars::GlobalVariable;
 
 use crate::logging::LogLevel;
 use std::path::{Path, PathBuf};
@@ -106,6 +113,8 @@ pub struct Config {
     pub settings: Settings,
     /// Modules to load at start, in order.
     pub modules: Vec<ModuleEntry>,
+    /// Initial global variables (`<global-variables>`), in order.
+    pub global_variables: Vec<GlobalVariable>,
 }
 
 impl Config {
@@ -161,6 +170,7 @@ impl Config {
             source: file.to_owned(),
             settings: Settings::default(),
             modules: Vec::new(),
+            global_variables: Vec::new(),
         };
         for section in root.children().filter(|n| n.is_element()) {
             match section.tag_name().name() {
@@ -232,9 +242,17 @@ impl Config {
                         }
                     }
                 }
+                "global-variables" => global_vars::parse(
+                    section,
+                    line_of,
+                    &mut config.global_variables,
+                    |line, message| errors.push(error(line, message)),
+                ),
                 other => errors.push(error(
                     line_of(section),
-                    format!("unknown section <{other}>; expected <settings> or <modules>"),
+                    format!(
+                        "unknown section <{other}>; expected <settings>, <modules> or <global-variables>"
+                    ),
                 )),
             }
         }
