@@ -13,6 +13,7 @@ pub mod channel_expand;
 pub mod check;
 pub mod config;
 pub mod console;
+pub mod curl;
 pub mod dialplan;
 pub mod directory;
 pub mod esl;

@@ -47,6 +47,12 @@ pub const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         crate::kv::commands::DB_USAGE,
         crate::kv::commands::db_api,
     ),
+    (
+        "curl",
+        "Make an HTTP request and show the response",
+        crate::curl::SYNTAX,
+        crate::curl::api,
+    ),
 ];
 
 /// Registers the commands.

@@ -7,8 +7,12 @@
 //! leaves the same way, paced by the media task's packet clock.
 
 pub mod apps;
+pub mod args;
+pub mod dialplan_apps;
+pub mod digits;
 pub mod module_apps;
 pub mod source;
+mod transfer;
 
 use crate::channel::cause::HangupCause;
 use crate::channel::registry::ChannelHandle;
