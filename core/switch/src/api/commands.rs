@@ -499,6 +499,19 @@ mod tests {
     }
 
     #[test]
+    fn show_channels_as_json_lists_live_legs() {
+        let (switch, _dirs) = test_switch();
+        let channel = crate::channel::test_support::live_inbound(&switch);
+        let out = super::super::execute(&switch, "show channels as json");
+        let json: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+        assert_eq!(json["row_count"], 1);
+        assert_eq!(json["rows"][0]["uuid"], channel.id().as_str());
+        let csv = super::super::execute(&switch, "show channels");
+        assert!(csv.ends_with("\n1 total.\n"), "{csv}");
+        assert!(super::super::execute(&switch, "show channels as xml").starts_with("-USAGE"));
+    }
+
+    #[test]
     fn sendevent_fires_a_custom_event_with_headers() {
         let (switch, _dirs) = test_switch();
         let (tx, rx) = crossbeam_channel::unbounded();
