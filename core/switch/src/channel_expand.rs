@@ -21,7 +21,8 @@ thread_local! {
 ///
 /// API commands run with the switch's full rights, as they do from the
 /// dialplan in FreeSWITCH: whoever controls the text being expanded can run
-/// any command.
+/// any command. The exception is `hash` and `db`, which for a channel work
+/// in the channel's tenant only (`${hash(select/<realm>/<key>)}`).
 #[derive(Clone, Copy)]
 pub struct ChannelVariables<'a> {
     /// The switch (globals and API commands).
@@ -63,7 +64,20 @@ impl Variables for ChannelVariables<'_> {
     }
 
     fn api(&self, command: &str, args: &str) -> Option<String> {
-        let reply = nested_call(|| crate::api::execute(self.switch, &format!("{command} {args}")))
+        let line = match self.channel {
+            // A call reads `hash` and `db` in its own tenant, never another's.
+            Some(channel) if matches!(command, "hash" | "db") => {
+                if args.trim_start().starts_with('@') {
+                    tracing::warn!(
+                        "${{{command}({args})}}: a call cannot name a tenant; expanded to nothing"
+                    );
+                    return Some(String::new());
+                }
+                format!("{command} @{} {args}", channel.tenant())
+            }
+            _ => format!("{command} {args}"),
+        };
+        let reply = nested_call(|| crate::api::execute(self.switch, &line))
             .unwrap_or_else(|| {
                 tracing::warn!(
                     "${{{command} ...}}: API calls nested more than {MAX_NESTED_CALLS} deep; expanded to nothing"
@@ -112,6 +126,23 @@ mod tests {
         assert_eq!(vars.expand("${global_getvar domain}"), "acme.test");
         let only = ChannelVariables::globals_only(&switch);
         assert_eq!(only.expand("${team}$${domain}"), "acme.test");
+    }
+
+    #[test]
+    fn hash_and_db_read_the_channel_s_tenant_only() {
+        let (switch, _dirs) = test_switch();
+        let channel = live_inbound(&switch);
+        switch.hash.insert(channel.tenant(), "r", "k", "mine");
+        switch.hash.insert("other.test", "r", "k", "theirs");
+        switch
+            .hash
+            .insert(crate::kv::ADMIN_TENANT, "r", "k", "admin");
+        let vars = ChannelVariables::new(&switch, &channel);
+        assert_eq!(vars.expand("${hash(select/r/k)}"), "mine");
+        assert_eq!(vars.expand("${hash(@other.test select/r/k)}"), "");
+        assert_eq!(vars.expand("${db select/r/k}"), "");
+        let only = ChannelVariables::globals_only(&switch);
+        assert_eq!(only.expand("${hash(select/r/k)}"), "admin");
     }
 
     #[test]
