@@ -49,7 +49,7 @@ pub fn run(session: &mut Session, application: &str, data: &str) -> AppOutcome {
             Err(e) => warn(application, &e),
         },
         "info" => {
-            info(session.channel());
+            info(session.channel(), data);
             Ok(())
         }
         "event" => match fire_event(session, data) {
@@ -106,19 +106,28 @@ fn warn(application: &str, why: &str) -> Result<(), Interrupted> {
     Ok(())
 }
 
-/// `info`: logs the channel's data and variables at INFO, as a
-/// `CHANNEL_DATA` event in plain text.
-pub fn info(channel: &ChannelHandle) {
+/// `info [<level>]`: logs the channel's data and variables (see
+/// [`channel_data_text`]) at `level` (default INFO; an unknown level is
+/// INFO too, as in FreeSWITCH).
+pub fn info(channel: &ChannelHandle, level: &str) {
+    let level = level
+        .trim()
+        .parse::<crate::logging::LogLevel>()
+        .unwrap_or(crate::logging::LogLevel::Info);
+    crate::logging::module_log("info", level, &channel_data_text(channel));
+}
+
+/// The channel as FreeSWITCH's `info` prints it: `CHANNEL_DATA:` and a
+/// `Name: value` line per header of a `CHANNEL_DATA` event (values as
+/// they are, empty ones as `_undef_`), variables as `variable_*`.
+pub fn channel_data_text(channel: &ChannelHandle) -> String {
     let data = channel.with(|c| events::build_named("CHANNEL_DATA", c));
-    let mut event = Event::core("CHANNEL_DATA");
-    event.add_header("Event-Name", "CHANNEL_DATA");
+    let mut out = String::from("CHANNEL_DATA:\nEvent-Name: CHANNEL_DATA\n");
     for (name, value) in data.headers() {
-        event.add_header(name.as_str(), value.as_str());
+        let value = if value.is_empty() { "_undef_" } else { value };
+        out.push_str(&format!("{name}: {value}\n"));
     }
-    tracing::info!(
-        "CHANNEL_DATA:\n{}",
-        crate::event::serialize::plain_body(&event)
-    );
+    out
 }
 
 /// `event Event-Name=<name>,Event-Subclass=<sub>,<Header>=<value>,...`
@@ -390,6 +399,29 @@ mod tests {
             session.run("read", "1 1 silence_stream://100 v 1000 #"),
             AppOutcome::Hangup(HangupCause::IncompatibleDestination)
         );
+        // So does listening without a prompt.
+        assert_eq!(
+            session.run("read", "1 1 silence v 1000 #"),
+            AppOutcome::Hangup(HangupCause::IncompatibleDestination)
+        );
+    }
+
+    #[test]
+    fn info_shows_the_channel_data_and_variables_unencoded() {
+        let (switch, _dirs) = test_switch();
+        let channel = live_inbound(&switch);
+        channel.set_variable("team", "blue whale");
+        let text = channel_data_text(&channel);
+        assert!(
+            text.starts_with("CHANNEL_DATA:\nEvent-Name: CHANNEL_DATA\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("Unique-ID: {}\n", channel.id().as_str())),
+            "{text}"
+        );
+        assert!(text.contains("variable_team: blue whale\n"), "{text}");
+        assert!(text.contains("Caller-Caller-ID-Number: 1001\n"), "{text}");
     }
 
     #[test]
@@ -399,6 +431,8 @@ mod tests {
         let mut session = test_session(Arc::clone(&switch), Arc::clone(&channel));
         for (app, data) in [
             ("info", ""),
+            ("info", "DEBUG"),
+            ("info", "loud"),
             ("play_and_get_digits", "1 2"),
             ("read", ""),
             ("event", "x"),

@@ -51,6 +51,15 @@ pub enum PromptEnd {
 /// What `read` and `play_and_get_digits` need from a call, besides digits
 /// and time ([`DigitSource`]).
 pub trait PromptHost: DigitSource {
+    /// Makes sure digits can be heard when no prompt plays first (a prompt
+    /// does this itself): connects to the call's media, answering it when
+    /// needed.
+    ///
+    /// # Errors
+    /// When the call hangs up or has no media.
+    fn prepare(&mut self) -> Result<(), Interrupted> {
+        Ok(())
+    }
     /// Plays `file`; the first digit heard stops it and is returned.
     ///
     /// # Errors
@@ -232,7 +241,9 @@ pub fn read_digits(host: &mut impl PromptHost, read: &Read) -> Result<ReadOutcom
         host.set_var(var, None);
     }
     let mut pending = None;
-    if !read.prompt.is_empty() && !read.prompt.eq_ignore_ascii_case("silence") {
+    if read.prompt.is_empty() || read.prompt.eq_ignore_ascii_case("silence") {
+        host.prepare()?;
+    } else {
         match host.play_prompt(&read.prompt)? {
             PromptEnd::Finished => {}
             PromptEnd::Digit(digit) => pending = Some(digit),
@@ -482,6 +493,10 @@ pub fn read(session: &mut Session, read: &Read) -> Result<ReadOutcome, Interrupt
 }
 
 impl PromptHost for Session {
+    fn prepare(&mut self) -> Result<(), Interrupted> {
+        self.media().map(|_| ())
+    }
+
     fn play_prompt(&mut self, file: &str) -> Result<PromptEnd, Interrupted> {
         // The digit that stops a prompt is input, not a playback terminator.
         let before = self.channel().variable("playback_terminator_used");
