@@ -2,7 +2,7 @@
 //! mod_curl makes it (a webhook to a CRM, a lookup):
 //!
 //! `curl <url> [headers|json] [content-type <mime>] [append_headers <Name:value>]...
-//! [connect-timeout <s>] [timeout <s>] [get|head|post|put|delete [<data>]]`
+//! [connect-timeout <s>] [timeout <s>] [proxy <url>] [secure] [get|head|post|put|delete [<data>]]`
 //!
 //! The application sets `curl_response_code` (`0` when no answer came),
 //! `curl_response_data` (the body; with `headers`, the status line and
@@ -14,7 +14,9 @@
 //! A request never takes longer than its timeout (default 5 s, connecting
 //! included), so a dead server cannot stall a call beyond it; a failure is
 //! logged as a warning with the URL. Redirects are followed (up to 15);
-//! responses are read up to 64 KB. HTTPS certificates are verified.
+//! responses are read up to 64 KB. HTTPS certificates are always verified
+//! (`insecure` is refused); `http_proxy`/`https_proxy`/`no_proxy` in the
+//! environment apply, as with curl, unless `proxy` names one.
 
 use crate::session::Session;
 use crate::switch::Switch;
@@ -32,7 +34,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 pub const MAX_BYTES: u64 = 64_000;
 
 /// Usage of the application and API command.
-pub const SYNTAX: &str = "curl <url> [headers|json] [content-type <mime>] [append_headers <Name:value>] [connect-timeout <s>] [timeout <s>] [get|head|post|put|delete [<data>]]";
+pub const SYNTAX: &str = "curl <url> [headers|json] [content-type <mime>] [append_headers <Name:value>] [connect-timeout <s>] [timeout <s>] [proxy <url>] [get|head|post|put|delete [<data>]]";
 
 /// The HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,9 @@ pub struct CurlRequest {
     pub timeout: Duration,
     /// The connection's limit (never above `timeout`).
     pub connect_timeout: Duration,
+    /// The proxy to go through (`http://host:port`), instead of the
+    /// environment's.
+    pub proxy: Option<String>,
 }
 
 fn seconds(what: &str, word: Option<&String>) -> Result<Duration, String> {
@@ -126,6 +131,7 @@ impl CurlRequest {
             output: CurlOutput::Body,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_TIMEOUT,
+            proxy: None,
         };
         let mut connect_timeout = None;
         let mut i = 1;
@@ -159,6 +165,17 @@ impl CurlRequest {
                 "connect-timeout" => {
                     connect_timeout = Some(seconds("connect-timeout", args.get(i))?);
                     i += 1;
+                }
+                "proxy" => {
+                    let proxy = args.get(i).ok_or("proxy needs a URL")?;
+                    ureq::Proxy::new(proxy)
+                        .map_err(|e| format!("proxy '{proxy}' is not usable: {e}"))?;
+                    request.proxy = Some(proxy.clone());
+                    i += 1;
+                }
+                "secure" => {}
+                "insecure" => {
+                    return Err("'insecure': certificate checks cannot be turned off".into());
                 }
                 "get" => request.method = CurlMethod::Get,
                 "head" => request.method = CurlMethod::Head,
@@ -220,7 +237,11 @@ pub fn perform(request: &CurlRequest) -> CurlResponse {
 }
 
 fn try_perform(request: &CurlRequest) -> Result<CurlResponse, ureq::Error> {
-    let config = ureq::Agent::config_builder()
+    let mut builder = ureq::Agent::config_builder();
+    if let Some(proxy) = &request.proxy {
+        builder = builder.proxy(Some(ureq::Proxy::new(proxy)?));
+    }
+    let config = builder
         .timeout_global(Some(request.timeout))
         .timeout_connect(Some(request.connect_timeout))
         .http_status_as_error(false)
@@ -412,7 +433,9 @@ mod tests {
             Duration::from_secs(2),
             "capped by timeout"
         );
-        let r = CurlRequest::parse("https://x/ headers").unwrap();
+        let r =
+            CurlRequest::parse("https://x/ secure proxy http://127.0.0.1:3128 headers").unwrap();
+        assert_eq!(r.proxy.as_deref(), Some("http://127.0.0.1:3128"));
         assert_eq!(
             (r.method, r.output, r.timeout),
             (CurlMethod::Get, CurlOutput::Headers, DEFAULT_TIMEOUT)
@@ -424,6 +447,8 @@ mod tests {
             ("http://x/ timeout", "needs a number"),
             ("http://x/ timeout soon", "'soon' is not a number"),
             ("http://x/ append_headers nocolon", "not Name:value"),
+            ("http://x/ insecure", "cannot be turned off"),
+            ("http://x/ proxy", "needs a URL"),
         ] {
             let e = CurlRequest::parse(data).unwrap_err();
             assert!(e.contains(wanted), "{data}: {e}");
@@ -471,14 +496,17 @@ mod tests {
         // A mock peer that accepts the connection and then says nothing.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
+        let (done, finished) = crossbeam_channel::bounded::<()>(1);
         let holder = std::thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
-            std::thread::sleep(Duration::from_secs(4));
+            // Hold the connection open, silent, until the client gave up.
+            let _ = finished.recv_timeout(Duration::from_secs(10));
             drop(stream);
         });
         let started = Instant::now();
         let response = perform(&CurlRequest::parse(&format!("{url} timeout 1")).unwrap());
         let took = started.elapsed();
+        let _ = done.send(());
         assert_eq!(response, CurlResponse::default());
         assert!(took < Duration::from_secs(3), "took {took:?}");
         holder.join().unwrap();

@@ -127,6 +127,27 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_seeds_globals_and_reloadxml_applies_them_again() {
+        let (switch, _dirs) = test_switch();
+        std::fs::write(
+            switch.paths.conf_dir.join(crate::config::FILE_NAME),
+            "<switchyard><global-variables>\
+             <variable name=\"crm\" value=\"http://crm/a\"/>\
+             </global-variables></switchyard>",
+        )
+        .unwrap();
+        execute(&switch, "global_setvar crm=changed");
+        execute(&switch, "global_setvar mine=kept");
+        assert!(execute(&switch, "reloadxml").starts_with("+OK"));
+        assert_eq!(execute(&switch, "global_getvar crm"), "http://crm/a\n");
+        assert_eq!(execute(&switch, "global_getvar mine"), "kept\n");
+        assert_eq!(
+            execute(&switch, "global_getvar conf_dir"),
+            format!("{}\n", switch.paths.conf_dir.display())
+        );
+    }
+
+    #[test]
     fn eval_expands_globals_or_a_channel_and_expand_runs_the_result() {
         let (switch, _dirs) = test_switch();
         switch.globals.set("domain", "acme.test");
