@@ -40,13 +40,14 @@ pub fn handles(application: &str) -> bool {
 /// Runs one of these tools.
 pub fn run(session: &mut Session, application: &str, data: &str) -> AppOutcome {
     let result = match application {
+        // These parsers' messages name the application already.
         "play_and_get_digits" => match PlayAndGetDigits::parse(data) {
             Ok(request) => digits::play_and_get_digits(session, &request).map(|_| ()),
-            Err(e) => warn(application, &e),
+            Err(e) => skip(&e),
         },
         "read" => match Read::parse(data) {
             Ok(request) => digits::read(session, &request).map(|_| ()),
-            Err(e) => warn(application, &e),
+            Err(e) => skip(&e),
         },
         "info" => {
             info(session.channel(), data);
@@ -102,7 +103,11 @@ pub fn run(session: &mut Session, application: &str, data: &str) -> AppOutcome {
 }
 
 fn warn(application: &str, why: &str) -> Result<(), Interrupted> {
-    tracing::warn!("{application}: {why}; skipped");
+    skip(&format!("{application}: {why}"))
+}
+
+fn skip(message: &str) -> Result<(), Interrupted> {
+    tracing::warn!("{message}; skipped");
     Ok(())
 }
 
