@@ -18,7 +18,7 @@ session:setHangupHook("on_hangup")
 session:sleep(500)
 
 local account = session:playAndGetDigits(4, 4, 3, 5000, "#", PROMPT, INVALID,
-  "account_number", "^[0-9]{4}$", 3000)
+  "^[0-9]{4}$", "account_number", 3000)
 
 if account:sub(1, 1) == "1" then
   session:setVariable("account_branch", "sales")

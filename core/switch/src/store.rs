@@ -126,6 +126,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE cdrs ADD COLUMN rtp_in_skipped INTEGER;
     ALTER TABLE cdrs ADD COLUMN rtp_in_flaws INTEGER;
     ALTER TABLE cdrs ADD COLUMN rtp_in_mos REAL;",
+    // 7: the `db` application's key-value store (crate::kv::db), per
+    // tenant. No foreign key: the API's own name space is the empty
+    // tenant, which is no tenant row.
+    "CREATE TABLE db_data (
+        tenant TEXT NOT NULL,
+        realm  TEXT NOT NULL,
+        key    TEXT NOT NULL,
+        value  TEXT NOT NULL,
+        PRIMARY KEY (tenant, realm, key)
+    ) STRICT;",
 ];
 
 /// Why the store could not be opened or used.

@@ -93,6 +93,10 @@ pub struct Switch {
     pub bans: crate::bans::BanList,
     /// The live call legs.
     pub channels: crate::channel::ChannelRegistry,
+    /// Global variables (`$${name}`).
+    pub globals: crate::globals::Globals,
+    /// The `hash` application's in-memory store.
+    pub hash: crate::kv::HashStore,
     /// Gateway registration states, and the change counter with which the
     /// `gateway` commands tell the registration engine (on the SIP thread).
     pub gateways: Arc<crate::gateway::GatewayStates>,
@@ -123,9 +127,18 @@ impl Switch {
         let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_else(|_| "localhost".into());
+        let core_uuid = uuid::Uuid::new_v4().to_string();
+        let globals = crate::globals::Globals::new(crate::globals::BuiltIns {
+            hostname: &hostname,
+            core_uuid: &core_uuid,
+            conf_dir: &paths.conf_dir,
+            data_dir: &paths.data_dir,
+            mod_dir: &paths.mod_dir,
+        });
+        globals.apply(&config.global_variables);
         let bus = EventBus::start(
             Origin {
-                core_uuid: uuid::Uuid::new_v4().to_string(),
+                core_uuid,
                 switchname: hostname.clone(),
                 hostname,
             },
@@ -145,6 +158,8 @@ impl Switch {
             bans: crate::bans::BanList::new(),
             channels: crate::channel::ChannelRegistry::new(),
             gateways: Arc::new(crate::gateway::GatewayStates::new()),
+            globals,
+            hash: crate::kv::HashStore::new(),
             call_control: std::sync::OnceLock::new(),
             media: std::sync::OnceLock::new(),
             config: RwLock::new(Arc::new(config)),
@@ -160,6 +175,8 @@ impl Switch {
             .expect("directory command names are valid and unique");
         crate::gateway::commands::register_all(&switch)
             .expect("gateway command names are valid and unique");
+        crate::api::dptools::register_all(&switch)
+            .expect("dialplan tool command names are valid and unique");
         switch
     }
 
@@ -173,6 +190,7 @@ impl Switch {
         if !self.log_level_pinned.load(Ordering::Relaxed) {
             self.logs.set_stderr_level(config.settings.log_level);
         }
+        self.globals.apply(&config.global_variables);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
@@ -218,6 +236,7 @@ impl Switch {
 
     /// Sets the media engine (once, at start; later calls are ignored).
     pub fn set_media(&self, media: crate::media::MediaEngine) {
+        self.globals.set_local_ip(media.ip());
         let _ = self.media.set(Arc::new(media));
     }
 

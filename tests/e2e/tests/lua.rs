@@ -16,9 +16,10 @@ use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
 /// The runaway limit the tests configure (ms).
 const BUSY_LIMIT_MS: u64 = 1000;
 
+/// SIPp 3.6 answers only MD5 challenges.
 fn conf_xml(extra_lua: &str) -> String {
     format!(
-        "<switchyard><lua><param name=\"busy-limit-ms\" value=\"{BUSY_LIMIT_MS}\"/>{extra_lua}</lua></switchyard>"
+        "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings><lua><param name=\"busy-limit-ms\" value=\"{BUSY_LIMIT_MS}\"/>{extra_lua}</lua></switchyard>"
     )
 }
 
@@ -53,7 +54,7 @@ const DIALPLAN: &str = r#"<include>
 /// The IVR: FreeSWITCH mod_lua style. Asks for a four-digit account
 /// (three tries, an invalid-entry prompt, `#` ends input), branches on
 /// it and transfers; the hangup hook records how the script's part ended.
-const IVR: &str = r#"
+const IVR: &str = r##"
 function on_hangup(s, status, arg)
   s:setVariable("ivr_hook", status .. ":" .. tostring(arg))
 end
@@ -63,7 +64,7 @@ session:setHangupHook("on_hangup", argv[1])
 session:sleep(200)
 local account = session:playAndGetDigits(4, 4, 3, 1500, "#",
   "tone_stream://%(500,0,500)", "tone_stream://%(300,0,300)",
-  "account", "^(1234|5678)$", 1000)
+  "^(1234|5678)$", "account", 1000)
 freeswitch.consoleLog("info", "account entered: [" .. account .. "]\n")
 if account == "1234" then
   session:setVariable("ivr_branch", "sales")
@@ -75,7 +76,7 @@ elseif session:ready() then
   session:setVariable("ivr_branch", "none")
   session:hangup("CALL_REJECTED")
 end
-"#;
+"##;
 
 struct Bench {
     switch: Switch,
@@ -167,7 +168,11 @@ fn the_ivr_takes_a_valid_account_and_transfers_to_its_queue() {
     let log = bench.switch.log();
     assert_eq!(var(&event, "account"), Some("1234"), "{event:?}\n{log}");
     assert_eq!(var(&event, "ivr_branch"), Some("sales"), "{event:?}\n{log}");
-    assert_eq!(var(&event, "reached"), Some("sales-queue"), "{event:?}\n{log}");
+    assert_eq!(
+        var(&event, "reached"),
+        Some("sales-queue"),
+        "{event:?}\n{log}"
+    );
     assert_eq!(
         event.header("Caller-Destination-Number"),
         Some("7001"),
@@ -186,9 +191,17 @@ fn an_invalid_account_plays_the_invalid_prompt_and_the_retry_succeeds() {
     let bench = bench("lua-ivr-retry", "", &[("ivr.lua", IVR)]);
     let event = call_pressing(&bench, "retry", "7100", "9999#W5678#");
     let log = bench.switch.log();
-    assert_eq!(var(&event, "account_invalid"), Some("9999"), "{event:?}\n{log}");
+    assert_eq!(
+        var(&event, "account_invalid"),
+        Some("9999"),
+        "{event:?}\n{log}"
+    );
     assert_eq!(var(&event, "account"), Some("5678"), "{event:?}\n{log}");
-    assert_eq!(var(&event, "ivr_branch"), Some("support"), "{event:?}\n{log}");
+    assert_eq!(
+        var(&event, "ivr_branch"),
+        Some("support"),
+        "{event:?}\n{log}"
+    );
     assert_eq!(var(&event, "reached"), Some("support-queue"), "{event:?}");
 }
 
@@ -287,7 +300,11 @@ fn a_runaway_script_is_stopped_and_other_calls_carry_on() {
     let status = bench.switch.cli_x("status");
     assert_eq!(status.code(), Some(0), "{status}");
     assert!(
-        bench.switch.cli_x("show channels").text().contains("0 total."),
+        bench
+            .switch
+            .cli_x("show channels")
+            .text()
+            .contains("0 total."),
         "no channel is left behind"
     );
 }
@@ -387,7 +404,10 @@ fn check_names_file_and_line_and_reloadxml_keeps_the_plan_in_force() {
     let printed = format!("{}{}", check.stdout, check.stderr);
     assert!(printed.contains("zz-broken.xml:4:"), "{printed}");
     assert!(printed.contains("broken.lua:4:"), "{printed}");
-    assert!(!printed.contains("ivr.lua"), "a good script is not reported: {printed}");
+    assert!(
+        !printed.contains("ivr.lua"),
+        "a good script is not reported: {printed}"
+    );
 
     let reload = bench.switch.cli_x("reloadxml");
     assert!(reload.text().starts_with("-ERR"), "{reload}");

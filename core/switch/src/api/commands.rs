@@ -504,11 +504,24 @@ mod tests {
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some("name,description,syntax,ikey"));
         assert!(out.contains("\nstatus,"));
-        let total = COMMANDS.len() + 4; // and tenant, user, gateway, did
+        let total = COMMANDS.len() + 4 + super::super::dptools::COMMANDS.len(); // and tenant, user, gateway, did
         assert!(out.ends_with(&format!("\n{total} total.\n")), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&super::super::execute(&switch, "show api as json")).unwrap();
         assert_eq!(json["row_count"], total);
+    }
+
+    #[test]
+    fn show_channels_as_json_lists_live_legs() {
+        let (switch, _dirs) = test_switch();
+        let channel = crate::channel::test_support::live_inbound(&switch);
+        let out = super::super::execute(&switch, "show channels as json");
+        let json: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+        assert_eq!(json["row_count"], 1);
+        assert_eq!(json["rows"][0]["uuid"], channel.id().as_str());
+        let csv = super::super::execute(&switch, "show channels");
+        assert!(csv.ends_with("\n1 total.\n"), "{csv}");
+        assert!(super::super::execute(&switch, "show channels as xml").starts_with("-USAGE"));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 pub mod channel_vars;
 pub mod commands;
+pub mod dptools;
+pub mod globals;
 pub mod media;
 pub mod originate;
 pub mod sofia;

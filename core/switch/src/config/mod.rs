@@ -13,10 +13,17 @@
 //!   <modules>
 //!     <load module="mod_example"/>
 //!   </modules>
+//!   <global-variables>
+//!     <variable name="domain" value="acme.test"/>
+//!   </global-variables>
 //! </switchyard>
 //! ```
 //!
 //! Every problem is reported as `file:line: what is wrong`, all at once.
+
+mod global_vars;
+
+pub use global_vars::GlobalVariable;
 
 use crate::logging::LogLevel;
 use std::path::{Path, PathBuf};
@@ -108,6 +115,8 @@ pub struct Config {
     pub modules: Vec<ModuleEntry>,
     /// How Lua scripts run, and the event-hook scripts.
     pub lua: crate::lua::LuaSettings,
+    /// Initial global variables (`<global-variables>`), in order.
+    pub global_variables: Vec<GlobalVariable>,
 }
 
 impl Config {
@@ -164,6 +173,7 @@ impl Config {
             settings: Settings::default(),
             modules: Vec::new(),
             lua: crate::lua::LuaSettings::default(),
+            global_variables: Vec::new(),
         };
         for section in root.children().filter(|n| n.is_element()) {
             match section.tag_name().name() {
@@ -244,9 +254,17 @@ impl Config {
                             .map(|(line, message)| error(line, message)),
                     );
                 }
+                "global-variables" => global_vars::parse(
+                    section,
+                    line_of,
+                    &mut config.global_variables,
+                    |line, message| errors.push(error(line, message)),
+                ),
                 other => errors.push(error(
                     line_of(section),
-                    format!("unknown section <{other}>; expected <settings>, <modules> or <lua>"),
+                    format!(
+                        "unknown section <{other}>; expected <settings>, <modules>, <global-variables> or <lua>"
+                    ),
                 )),
             }
         }

@@ -70,7 +70,8 @@ pub fn needs_expansion(text: &str) -> bool {
 /// Expands `${name}` (channel variable; unset expands to nothing),
 /// `$${name}` (global variable), `${name:offset[:length]}` (substring, in
 /// characters; a negative offset counts from the end), `${command args}`
-/// (API call through [`Variables::api`]) and nested forms such as
+/// and FreeSWITCH's `${command(args)}` (API call through
+/// [`Variables::api`]) and nested forms such as
 /// `${a_${b}}`. A `${` with no closing brace is kept as written.
 pub fn expand(text: &str, vars: &dyn Variables) -> String {
     if !needs_expansion(text) {
@@ -129,7 +130,22 @@ fn matching_brace(s: &str) -> Option<usize> {
     None
 }
 
+/// FreeSWITCH's API call form `name(args)`: the name before the first
+/// `(` (no spaces), the arguments up to the final `)`.
+fn call_form(body: &str) -> Option<(&str, &str)> {
+    let (name, rest) = body.split_once('(')?;
+    let args = rest.strip_suffix(')')?;
+    let name = name.trim_end();
+    (!name.is_empty() && !name.contains(char::is_whitespace)).then_some((name, args))
+}
+
 fn lookup(body: &str, vars: &dyn Variables, out: &mut String) {
+    if let Some((command, args)) = call_form(body) {
+        if let Some(v) = vars.api(command, args) {
+            out.push_str(&v);
+        }
+        return;
+    }
     if let Some((command, args)) = body.split_once(' ') {
         if let Some(v) = vars.api(command, args.trim_start()) {
             out.push_str(&v);
@@ -275,6 +291,16 @@ mod tests {
     #[test]
     fn api_and_globals() {
         assert_eq!(expand("${strftime %H}", &WithApi), "strftime(%H)");
+        assert_eq!(
+            expand("${hash(select/calls/${long})}", &WithApi),
+            "hash(select/calls/)"
+        );
+        assert_eq!(expand("${expr(1 + (2))}", &WithApi), "expr(1 + (2))");
+        assert_eq!(
+            expand("${odd (x)}", &WithApi),
+            "odd(x)",
+            "spaces before ( go"
+        );
         assert_eq!(expand("u@$${domain}", &WithApi), "u@acme.test");
         assert_eq!(expand("u@$${other}", &WithApi), "u@");
     }

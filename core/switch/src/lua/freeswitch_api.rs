@@ -1,6 +1,6 @@
 //! The `freeswitch` table of mod_lua: `API():execute(cmd, args)` /
 //! `executeString(line)`, `consoleLog(level, msg)`, `Event(name [,
-//! subclass])`, `msleep(ms)`.
+//! subclass])`, `msleep(ms)`, `getGlobalVariable(name)`.
 
 use super::event_api::LuaEvent;
 use super::guard::Guard;
@@ -116,6 +116,11 @@ pub fn install(
             }
             Ok(())
         })?,
+    )?;
+    let globals_switch = Arc::clone(switch);
+    table.set(
+        "getGlobalVariable",
+        lua.create_function(move |_, name: String| Ok(globals_switch.globals.get(&name)))?,
     )?;
     lua.globals().set("freeswitch", table)?;
     Ok(())

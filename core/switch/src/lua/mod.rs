@@ -116,20 +116,20 @@ pub fn run_app(session: &mut Session, data: &str) -> AppOutcome {
         name,
     } = prepared;
     let uuid = session.uuid().to_owned();
+    let wrapped = LuaSession::new(session, Arc::clone(&guard), name.clone());
     let outcome = lua.scope(|scope| {
-        let wrapped = LuaSession::new(session, Arc::clone(&guard), name.clone());
-        let this = scope.create_userdata(wrapped)?;
+        let this = scope.create_userdata(&wrapped)?;
         lua.set_named_registry_value(session_api::REGISTRY_KEY, &this)?;
         lua.globals().set("session", &this)?;
         let end = guard::run::<()>(&lua, &guard, function, ());
         // The hook (if any) runs now when the call went away meanwhile.
-        let borrowed = this.borrow::<LuaSession<'_>>()?;
         let after = match end {
-            RunEnd::Returned(()) => borrowed.run_hangup_hook_guarded(&lua, &guard),
+            RunEnd::Returned(()) => wrapped.run_hangup_hook_guarded(&lua, &guard),
             other => other,
         };
-        Ok((after, borrowed.auto_hangup(), borrowed.exit_asked()))
+        Ok((after, wrapped.auto_hangup(), wrapped.exit_asked()))
     });
+    drop(wrapped);
     let (end, auto_hangup, exit_asked) = match outcome {
         Ok(outcome) => outcome,
         Err(e) => (RunEnd::Failed(script::describe(&e)), true, false),

@@ -112,11 +112,37 @@ pub fn describe(error: &mlua::Error) -> String {
     match error {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(message) => message.lines().next().unwrap_or("").to_owned(),
-        mlua::Error::CallbackError { cause, .. } => describe(cause),
+        mlua::Error::CallbackError { cause, traceback } => {
+            let message = describe(cause);
+            match script_location(traceback) {
+                // A refusal raised by the switch has no position of its
+                // own: name where the script called it.
+                Some(location) if !message.starts_with(&location) => {
+                    format!("{location}: {message}")
+                }
+                _ => message,
+            }
+        }
         mlua::Error::WithContext { cause, .. } => describe(cause),
         mlua::Error::MemoryError(message) => format!("out of memory: {message}"),
         other => other.to_string().lines().next().unwrap_or("").to_owned(),
     }
+}
+
+/// The innermost script position (`file:line`) of a Lua traceback,
+/// skipping C functions and the sandbox's own wrappers.
+fn script_location(traceback: &str) -> Option<String> {
+    traceback.lines().skip(1).find_map(|line| {
+        let line = line.trim();
+        if line.starts_with("[C]") || line.starts_with("fence:") {
+            return None;
+        }
+        let mut parts = line.splitn(3, ':');
+        let file = parts.next()?;
+        let number = parts.next()?;
+        (!file.is_empty() && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("{file}:{number}"))
+    })
 }
 
 #[cfg(test)]
@@ -139,6 +165,26 @@ mod tests {
         assert!(split_args("  ").is_none());
         let (_, args) = split_args("x.lua 'open").unwrap();
         assert_eq!(args, vec!["'open"]);
+    }
+
+    #[test]
+    fn errors_raised_by_the_switch_name_where_the_script_called() {
+        let lua = mlua::Lua::new();
+        lua.globals()
+            .set(
+                "refuse",
+                lua.create_function(|_, ()| -> mlua::Result<()> {
+                    Err(mlua::Error::RuntimeError("not allowed".into()))
+                })
+                .unwrap(),
+            )
+            .unwrap();
+        let error = lua
+            .load("local x = 1\nrefuse()")
+            .set_name("@flow.lua")
+            .exec()
+            .unwrap_err();
+        assert_eq!(describe(&error), "flow.lua:2: not allowed");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The `session` object of a call's script, with mod_lua's method names:
 //! `answer`, `preAnswer`, `ready`, `answered`, `hangup([cause])`,
 //! `streamFile(file)`, `getDigits(max, terminators, timeout [,
-//! interdigit])`, `playAndGetDigits(...)`, `recordFile(file, max_secs,
+//! interdigit])`, `playAndGetDigits(min, max, tries, timeout, terminators,
+//! file, invalid_file, regex, var_name, digit_timeout, transfer_on_failure)`,
+//! `read(min, max, file, timeout, terminators)`, `recordFile(file, max_secs,
 //! threshold, silence_secs)`, `execute(app, data)`,
 //! `setVariable`/`getVariable`, `setHangupHook(fn [, arg])`,
 //! `setInputCallback(fn [, arg])`/`unsetInputCallback()`, `sleep(ms)`,
@@ -18,6 +20,7 @@
 use super::guard::Guard;
 use crate::channel::cause::HangupCause;
 use crate::media::PcmFrame;
+use crate::session::digits::PlayAndGetDigits;
 use crate::session::module_apps::{self, Collected, DigitRequest};
 use crate::session::source::AudioSource;
 use crate::session::{AnswerStage, Interrupted, Session};
@@ -319,13 +322,28 @@ fn number(value: &Value, what: &str) -> mlua::Result<i64> {
     }
 }
 
+/// A script argument as the application's text (numbers as digits, nil as
+/// empty).
+fn lua_text(value: &Value) -> String {
+    match value {
+        Value::Nil => String::new(),
+        Value::Integer(n) => n.to_string(),
+        Value::Number(n) if n.fract() == 0.0 && n.is_finite() => (*n as i64).to_string(),
+        Value::String(s) => s.to_string_lossy(),
+        other => other.to_string().unwrap_or_default(),
+    }
+}
+
 fn millis(value: &Value, what: &str) -> mlua::Result<Duration> {
     Ok(Duration::from_millis(
         number(value, what)?.clamp(0, 86_400_000) as u64,
     ))
 }
 
-impl UserData for LuaSession<'_> {
+/// The script's `session` is a reference to the [`LuaSession`] the runner
+/// keeps, so the runner can still use it (hangup hook, auto-hangup) once
+/// the script is done.
+impl UserData for &LuaSession<'_> {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("answer", |lua, this, ()| {
             this.enter()?;
@@ -396,6 +414,72 @@ impl UserData for LuaSession<'_> {
                         Ok(Collected::Enough(d) | Collected::TooFew(d)) => d,
                         Err(Interrupted::Hangup | Interrupted::NoMedia) => String::new(),
                     }
+                };
+                this.leave(lua)?;
+                Ok(digits)
+            },
+        );
+        methods.add_method(
+            "playAndGetDigits",
+            |lua, this, args: mlua::Variadic<Value>| {
+                this.enter()?;
+                // mod_lua's order: min, max, tries, timeout, terminators,
+                // file, invalid_file, regex, var_name, digit_timeout,
+                // transfer_on_failure; the application's puts the variable
+                // before the regex.
+                let text: Vec<String> = args.iter().map(lua_text).collect();
+                let at = |i: usize| text.get(i).map_or("", String::as_str);
+                let app_order = [
+                    at(0),
+                    at(1),
+                    at(2),
+                    at(3),
+                    at(4),
+                    at(5),
+                    at(6),
+                    at(8),
+                    at(7),
+                    at(9),
+                    at(10),
+                ];
+                let request = PlayAndGetDigits::from_args(&app_order)
+                    .map_err(|e| mlua::Error::RuntimeError(format!("playAndGetDigits: {e}")))?;
+                let digits = {
+                    let mut session = this.session.borrow_mut();
+                    crate::session::digits::play_and_get_digits(&mut session, &request)
+                        .unwrap_or_default()
+                };
+                this.leave(lua)?;
+                Ok(digits)
+            },
+        );
+        methods.add_method(
+            "read",
+            |lua,
+             this,
+             (min, max, file, timeout, terminators): (
+                Value,
+                Value,
+                String,
+                Value,
+                Option<String>,
+            )| {
+                this.enter()?;
+                let timeout = millis(&timeout, "read's timeout")?;
+                let read = crate::session::digits::Read {
+                    min: number(&min, "read's min")?.clamp(0, 128) as u32,
+                    max: number(&max, "read's max")?.clamp(1, 128) as u32,
+                    prompt: file,
+                    var_name: None,
+                    timeout,
+                    terminators: terminators.unwrap_or_else(|| "#".into()),
+                    digit_timeout: timeout,
+                };
+                let digits = {
+                    let mut session = this.session.borrow_mut();
+                    crate::session::digits::read(&mut session, &read)
+                        .map(|outcome| outcome.digits)
+                        .unwrap_or_default()
                 };
                 this.leave(lua)?;
                 Ok(digits)

@@ -28,11 +28,14 @@ const BUILTIN: &[&str] = &[
 
 /// Whether `application` is a built-in session application.
 pub fn is_builtin(application: &str) -> bool {
-    BUILTIN.contains(&application)
+    BUILTIN.contains(&application) || super::dialplan_apps::handles(application)
 }
 
 /// Runs a built-in application.
 pub fn run(session: &mut Session, application: &str, data: &str) -> AppOutcome {
+    if super::dialplan_apps::handles(application) {
+        return super::dialplan_apps::run(session, application, data);
+    }
     let result = match application {
         "lua" => return crate::lua::run_app(session, data),
         "answer" => stage(session, AnswerStage::Answer),

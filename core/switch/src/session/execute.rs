@@ -1,5 +1,6 @@
 //! Running any dialplan application from a session thread (Lua's
-//! `session:execute(app, data)`): session applications run here; the
+//! `session:execute(app, data)`), its data expanded first as the
+//! dialplan's is: session applications run here; the
 //! signalling ones the SIP thread normally runs have session-side
 //! equivalents (`set`, `export`, `unset`, `log`, `hangup`, `transfer`,
 //! `bridge`).
@@ -10,8 +11,19 @@ use crate::channel::cause::HangupCause;
 /// Runs `application` with `data` (already expanded) on the session;
 /// returns what the dialplan would do next.
 pub fn execute(session: &mut Session, application: &str, data: &str) -> AppOutcome {
+    let expanded = {
+        let switch = std::sync::Arc::clone(session.switch());
+        crate::channel_expand::ChannelVariables::new(&switch, session.channel()).expand(data)
+    };
+    let data = expanded.as_str();
     match application {
-        "set" | "export" => {
+        "export" => {
+            if let Err(e) = super::dialplan_apps::export(session.channel(), data) {
+                tracing::warn!("export: {e}; skipped");
+            }
+            AppOutcome::Continue
+        }
+        "set" => {
             match data.split_once('=') {
                 Some((name, value)) => {
                     let (name, value) = (name.trim(), value.trim());

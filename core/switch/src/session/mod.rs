@@ -7,6 +7,9 @@
 //! leaves the same way, paced by the media task's packet clock.
 
 pub mod apps;
+pub mod args;
+pub mod dialplan_apps;
+pub mod digits;
 pub mod execute;
 pub mod module_apps;
 pub mod source;

@@ -233,7 +233,10 @@ impl B2bua {
             spec.originator = Some(a_channel.id().clone());
         }
         spec.gateway = target.gateway.as_ref().map(|gw| gw.name.clone());
-        spec.variables = target.variables.clone();
+        // What the A leg exported first; the callee's directory settings
+        // and the dial string's own variables override it.
+        spec.variables = crate::session::dialplan_apps::exported_variables(&a_channel);
+        spec.variables.extend(target.variables.iter().cloned());
         spec.variables.extend(variables.iter().cloned());
         spec.variables.push(("sip_call_id".into(), sip_call_id));
         let channel = self

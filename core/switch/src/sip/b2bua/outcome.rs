@@ -291,9 +291,9 @@ impl B2bua {
         let _ = layer.respond(key, relay, Instant::now());
     }
 
-    /// Ends a call that was not answered: the A leg gets the failure (a
-    /// final response to a caller, the end of an originated leg) and is
-    /// hung up with `cause`.
+    /// Ends a call: the A leg gets the failure (a final response to a
+    /// caller, the end of an originated leg) and is hung up with `cause`;
+    /// a caller the switch already answered gets BYE instead.
     pub(super) fn fail_call(
         &mut self,
         layer: &mut TransactionLayer,
@@ -305,6 +305,11 @@ impl B2bua {
             return;
         };
         if call.a.finished {
+            return;
+        }
+        if call.a.answered && matches!(call.a.side, ASide::Caller { .. }) {
+            // The INVITE has its 200 already: the call ends with BYE.
+            self.end_call(layer, call_id, cause);
             return;
         }
         call.a.finished = true;

@@ -62,7 +62,7 @@ impl B2bua {
         profile.uuid = channel.id().as_str().to_owned();
         let hunt = {
             // The channel is read in place: no copy of its variables.
-            let variables = dialplan::VariablesFn(|name: &str| channel.variable(name));
+            let variables = crate::channel_expand::ChannelVariables::new(&self.switch, &channel);
             self.switch.dialplan().hunt(HuntRequest::new(
                 &profile,
                 &variables,
@@ -133,13 +133,16 @@ impl B2bua {
             };
             call.plan.next += 1;
             let channel = Arc::clone(&call.a.channel);
-            let data = {
-                let variables = dialplan::VariablesFn(|name: &str| channel.variable(name));
-                dialplan::expand(&data, &variables)
-            };
+            let data =
+                crate::channel_expand::ChannelVariables::new(&self.switch, &channel).expand(&data);
             channel.set_application(Some((&application, &data)));
             match application.as_str() {
-                "set" | "export" => {
+                "export" => {
+                    if let Err(e) = crate::session::dialplan_apps::export(&channel, &data) {
+                        tracing::warn!("export: {e}; skipped");
+                    }
+                }
+                "set" => {
                     if let Some((name, value)) = data.split_once('=') {
                         channel.set_variable(name.trim(), value.trim());
                     } else {
