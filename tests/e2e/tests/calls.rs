@@ -598,11 +598,12 @@ fn originate_calls_a_user_and_bridges_it_to_the_extension_dialled() {
             .text()
             .starts_with("-ERR INVALID_URL")
     );
-    // 1002 answers first (its ACK must bring 1003's answer), then the
-    // dialplan routes 1003 for it.
+    // 1002 answers first (with bypass_media its ACK must bring 1003's
+    // answer, RFC 3725), then the dialplan routes 1003 for it.
     let first = registered_callee(&switch, &dir, Some("uas_originated.xml"));
     let second = answering_1003(&switch, &dir);
-    let out = switch.cli_x("originate user/1002@acme.test 1003 XML acme.test Desk 4000");
+    let out = switch
+        .cli_x("originate {bypass_media=true}user/1002@acme.test 1003 XML acme.test Desk 4000");
     let text = out.text();
     assert!(
         text.starts_with("+OK ") && text.len() == 40,

@@ -139,6 +139,12 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
         super::media::uuid_hold,
     ),
     (
+        "uuid_bridge",
+        "Bridge two calls' legs",
+        super::bridge::BRIDGE_USAGE,
+        super::bridge::uuid_bridge,
+    ),
+    (
         "uuid_transfer",
         "Route a call again to another destination",
         super::transfer::TRANSFER_USAGE,

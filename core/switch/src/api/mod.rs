@@ -2,6 +2,7 @@
 //! and modules (through the host table) run. The core registers its own
 //! commands ([`commands`]); modules add theirs at load time.
 
+pub mod bridge;
 pub mod channel_vars;
 pub mod commands;
 pub mod dptools;

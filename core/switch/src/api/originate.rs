@@ -1,7 +1,7 @@
-//! `originate <dialstring> <exten> [XML] [<context>] [<cid_name>]
-//! [<cid_num>] [<timeout_sec>]`, as FreeSWITCH takes it: the switch calls
-//! the dial string and routes the answered leg to `<exten>` in the
-//! tenant's dialplan. The reply (`+OK <uuid>` or `-ERR <CAUSE>`) comes when
+//! `originate <dialstring> <exten>|&app(args) [XML] [<context>]
+//! [<cid_name>] [<cid_num>] [<timeout_sec>]`, as FreeSWITCH takes it: the
+//! switch calls the dial string and routes the answered leg to `<exten>` in
+//! the tenant's dialplan, or runs the one application on it. The reply (`+OK <uuid>` or `-ERR <CAUSE>`) comes when
 //! a leg answers or the dial string has failed; `bgapi` frees the caller.
 
 use crate::sip::{CallCommand, OriginateRequest};
@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The syntax, for `help` and usage errors.
-pub const ORIGINATE_USAGE: &str =
-    "originate <dialstring> <exten> [XML] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]";
+pub const ORIGINATE_USAGE: &str = "originate <dialstring> <exten>|&app(args) [XML] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]";
 
 /// Ringing time when the command and the dial string do not say.
 const DEFAULT_RING_SECS: u64 = 60;

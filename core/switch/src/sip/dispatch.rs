@@ -188,6 +188,10 @@ impl Dispatcher {
                         );
                         let _ = reply.send(done);
                     }
+                    CallCommand::UuidBridge { a, b, reply } => {
+                        let done = self.b2bua.uuid_bridge(&mut self.transactions, &a, &b);
+                        let _ = reply.send(done);
+                    }
                     CallCommand::AppDone { uuid, outcome } => {
                         self.b2bua
                             .on_app_done(&mut self.transactions, &uuid, outcome);

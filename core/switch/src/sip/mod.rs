@@ -143,6 +143,15 @@ pub enum CallCommand {
         /// Whether the transfer was taken, or why not.
         reply: crossbeam_channel::Sender<Result<(), String>>,
     },
+    /// Join two calls' anchored A legs (`uuid_bridge`).
+    UuidBridge {
+        /// One leg.
+        a: String,
+        /// The other.
+        b: String,
+        /// Whether the bridge was taken, or why not.
+        reply: crossbeam_channel::Sender<Result<(), String>>,
+    },
     /// Hang up every call (of one tenant, when given).
     HangupAll {
         /// The cause.

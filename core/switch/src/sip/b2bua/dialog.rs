@@ -305,6 +305,7 @@ impl B2bua {
         from: Option<&DialogId>,
         cause: HangupCause,
     ) {
+        self.end_partner(layer, call_id);
         let Some(call) = self.calls.get(&call_id) else {
             return;
         };

@@ -25,6 +25,7 @@ mod session;
 mod targets;
 mod transfer;
 mod trunk;
+mod uuid_bridge;
 
 use super::outbound::Outbound;
 use crate::channel::cause::HangupCause;
@@ -109,6 +110,9 @@ struct Plan {
     /// A transfer asked while the session thread was busy: taken when its
     /// application ends.
     pending_transfer: Option<(String, Option<String>)>,
+    /// `uuid_bridge` to this call, waiting for the session threads of
+    /// both to be idle.
+    pending_bridge: Option<u64>,
 }
 
 /// A `bridge` in progress.
@@ -141,6 +145,8 @@ struct Call {
     /// A bridge the session thread asked for (a module's
     /// `channel_bridge`): told how it ended instead of the dialplan.
     bridge_reply: Option<crossbeam_channel::Sender<Result<(), HangupCause>>>,
+    /// The call `uuid_bridge` joined this one to.
+    partner: Option<u64>,
 }
 
 /// Ringing time when neither `call_timeout` nor the dial string says.
@@ -250,6 +256,7 @@ impl B2bua {
                 anchored: false,
                 session: None,
                 bridge_reply: None,
+                partner: None,
             },
         );
         call_id

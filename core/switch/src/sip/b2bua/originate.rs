@@ -1,8 +1,12 @@
-//! `originate <dialstring> <exten> [XML] [<context>]`: the switch places a
-//! call to the dial string and, once a leg answers, routes that leg through
-//! the dialplan as if it had dialled `<exten>`.
+//! `originate <dialstring> <exten>|&app(args) [XML] [<context>]`: the
+//! switch places a call to the dial string and, once a leg answers, routes
+//! that leg through the dialplan as if it had dialled `<exten>` (or runs
+//! the one application, then hangs up).
 //!
-//! The placed INVITE carries no offer (a late offer): the answering leg
+//! By default the switch anchors the leg's media: the INVITE carries our
+//! offer, the 2xx is ACKed at once and the leg is a call like any other
+//! (applications, bridges, `uuid_bridge`). With `{bypass_media=true}` in
+//! the dial string, the placed INVITE carries no offer (a late offer): the answering leg
 //! puts its offer in the 2xx, which is held un-ACKed until a `bridge`
 //! gets the B leg's answer, which then goes in the ACK (RFC 3725, flow I:
 //! without media anchored, this is how the two parties' SDP meet). If the
@@ -101,6 +105,15 @@ impl B2bua {
             ));
             return;
         };
+        // The switch anchors the originated leg's media (it can then run
+        // applications and be bridged like any call) unless the dial
+        // string asks for `bypass_media`, which keeps RFC 3725's flow.
+        let anchored = !dial.variable("bypass_media").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "true" | "yes" | "on" | "1"
+            )
+        });
         let context = request.context.clone().unwrap_or_else(|| tenant.clone());
         let cid_name = request
             .caller_id_name
@@ -140,6 +153,7 @@ impl B2bua {
         });
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.plan.context = context;
+            call.anchored = anchored;
         }
         self.bridge(layer, call_id, &request.dial);
     }
@@ -162,12 +176,19 @@ impl B2bua {
         fork.final_status = Some(response.status());
         let _ = fork.channel.answer(&self.switch.bus);
         let channel = Arc::clone(&fork.channel);
+        // Anchored: the fork's media (configured with its answer, its 2xx
+        // ACKed already) becomes the A leg's.
+        let media = if call.anchored {
+            fork.media.take()
+        } else {
+            None
+        };
         let originated = Originated {
             invite: fork.invite.clone(),
             peer: fork.peer,
             ok: response.clone(),
             fork: index,
-            acked: false,
+            acked: call.anchored,
             hung_up: false,
         };
         let dialog = fork.dialog.clone();
@@ -180,6 +201,12 @@ impl B2bua {
             let _ = reply.send(Ok(channel.id().as_str().to_owned()));
         }
         let settings = std::mem::replace(&mut call.a.channel, Arc::clone(&channel));
+        self.by_uuid.remove(settings.id().as_str());
+        self.by_uuid
+            .insert(channel.id().as_str().to_owned(), call_id);
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
         for (name, value) in settings.with(|c| c.variables().clone()) {
             if channel.variable(&name).is_none() {
                 channel.set_variable(name, value);
@@ -187,11 +214,22 @@ impl B2bua {
         }
         call.a.dialog = dialog;
         call.a.answered = true;
+        call.a.media = media;
         call.dialing = None;
         call.no_answer_at = None;
         self.cancel_forks(layer, call_id, HangupCause::LoseRace, None);
         let (destination, context) = (originating.destination, originating.context);
-        self.route(layer, call_id, &destination, &context);
+        match inline_application(&destination) {
+            Some((application, data)) => {
+                // `&app(args)`: that one application, then the call ends.
+                if let Some(call) = self.calls.get_mut(&call_id) {
+                    call.plan.actions = vec![(application, data)];
+                    call.plan.next = 0;
+                }
+                self.run_actions(layer, call_id);
+            }
+            None => self.route(layer, call_id, &destination, &context),
+        }
     }
 
     /// ACKs the originated leg's 2xx with `answer` (once).
@@ -267,6 +305,23 @@ impl B2bua {
     }
 }
 
+/// `&app(args)` (or `&app`): the application an originate runs instead of
+/// routing an extension.
+pub(super) fn inline_application(destination: &str) -> Option<(String, String)> {
+    let rest = destination.strip_prefix('&')?;
+    match rest.split_once('(') {
+        Some((name, args)) => Some((
+            name.trim().to_owned(),
+            args.strip_suffix(')').unwrap_or(args).to_owned(),
+        )),
+        None => match rest.split_once(' ') {
+            Some((name, args)) => Some((name.trim().to_owned(), args.trim().to_owned())),
+            None => Some((rest.trim().to_owned(), String::new())),
+        },
+    }
+    .filter(|(name, _)| !name.is_empty())
+}
+
 /// An SDP answer rejecting every stream of `offer` (port 0 on each `m=`
 /// line, RFC 3264 §6); empty when there was no offer.
 fn reject_streams(offer: &[u8]) -> Vec<u8> {
@@ -295,6 +350,29 @@ fn reject_streams(offer: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_applications_are_read_as_freeswitch_writes_them() {
+        assert_eq!(
+            inline_application("&playback(/tmp/a b.wav)"),
+            Some(("playback".into(), "/tmp/a b.wav".into()))
+        );
+        assert_eq!(
+            inline_application("&park()"),
+            Some(("park".into(), String::new()))
+        );
+        assert_eq!(
+            inline_application("&park"),
+            Some(("park".into(), String::new()))
+        );
+        assert_eq!(
+            inline_application("&echo x"),
+            Some(("echo".into(), "x".into()))
+        );
+        assert_eq!(inline_application("1000"), None);
+        assert_eq!(inline_application("&"), None);
+        assert_eq!(inline_application("&(x)"), None);
+    }
 
     #[test]
     fn a_rejecting_answer_zeroes_every_media_port() {

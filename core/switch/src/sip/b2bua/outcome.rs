@@ -43,8 +43,9 @@ impl B2bua {
             {
                 fork.awaiting_answer = Some(response.clone());
             }
-        } else if !originating || already_answered {
-            // ACK now; an originated leg's ACK waits for the B leg's answer.
+        } else if !originating || already_answered || anchored {
+            // ACK now; an originated leg's ACK waits for the B leg's answer
+            // unless the switch anchors its media.
             let via = self.via(transport_of(&peer));
             if let Some(id) = &dialog_id
                 && let Some(dialog) = self.dialogs.get(id)
@@ -70,6 +71,9 @@ impl B2bua {
             return;
         }
         if originating {
+            if anchored && !self.fork_answered_sdp(call_id, index, response) {
+                tracing::warn!("the originated leg's answer is unusable: no media will flow");
+            }
             self.originate_answered(layer, call_id, index, response);
             return;
         }
@@ -312,6 +316,10 @@ impl B2bua {
             self.end_call(layer, call_id, cause);
             return;
         }
+        self.end_partner(layer, call_id);
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
         call.a.finished = true;
         let (status, reason) = answer.unwrap_or_else(|| {
             (

@@ -46,11 +46,17 @@ impl B2bua {
         let Some(call) = self.calls.get(&call_id) else {
             return false;
         };
-        if call.a.finished || !matches!(call.a.side, ASide::Caller { .. }) {
+        if call.a.finished {
             return false;
         }
-        if call.a.answered {
+        if call.a.answered
+            && (call.a.media.is_some() || matches!(call.a.side, ASide::Caller { .. }))
+        {
+            // Up already (an anchored originated leg answered its INVITE).
             return true;
+        }
+        if !matches!(call.a.side, ASide::Caller { .. }) {
+            return false;
         }
         if stage != AnswerStage::RingReady {
             if call.a.media.is_none() && super::media::bypass_requested(&call.a.channel) {
@@ -119,7 +125,7 @@ impl B2bua {
         if let Some(call) = self.calls.get_mut(&call_id) {
             call.plan.in_session = false;
         }
-        if self.take_pending_transfer(layer, call_id) {
+        if self.take_pending_transfer(layer, call_id) || self.join_if_idle(layer, call_id) {
             return;
         }
         match outcome {

@@ -1,0 +1,205 @@
+//! Call control from the API on live calls with real peers (SIPp, Debian
+//! `sip-tester`): `originate` with media the switch anchors and an inline
+//! application (`&park()`), `uuid_bridge` joining that leg to a parked
+//! caller (the caller's audio reaches the originated leg through the
+//! switch's relay; either hanging up ends both), and `uuid_transfer`
+//! moving a parked caller to another extension.
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use switchyard_e2e::esl_event::EslEvent;
+use switchyard_e2e::pcap::{pcmu_packets, write_rtp_pcap};
+use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
+
+/// SIPp 3.6 answers only MD5 challenges.
+const MD5_ONLY: &str = "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings></switchyard>";
+
+const DIALPLAN: &str = r#"<include>
+  <context name="acme.test">
+    <extension name="park">
+      <condition field="destination_number" expression="^9900$">
+        <action application="answer"/>
+        <action application="park"/>
+      </condition>
+    </extension>
+    <extension name="moved">
+      <condition field="destination_number" expression="^7001$">
+        <action application="set" data="moved_here=yes"/>
+        <action application="hangup"/>
+      </condition>
+    </extension>
+  </context>
+</include>
+"#;
+
+fn switch() -> Switch {
+    let switch = Switch::start(SwitchOptions {
+        conf_xml: Some(MD5_ONLY.into()),
+        ..SwitchOptions::default()
+    });
+    fs::create_dir_all(switch.conf_dir().join("dialplan")).expect("dialplan dir");
+    fs::write(switch.conf_dir().join("dialplan/acme.xml"), DIALPLAN).expect("dialplan");
+    for command in [
+        "reloadxml",
+        "tenant add acme.test",
+        "user add 1001@acme.test s3cret",
+        "user add 1002@acme.test pw2",
+    ] {
+        let out = switch.cli_x(command);
+        assert_eq!(out.code(), Some(0), "{command}: {out}");
+    }
+    switch
+}
+
+/// The uuid of the one live channel whose destination is `number`.
+fn uuid_of(switch: &Switch, number: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listed: serde_json::Value =
+            serde_json::from_str(&switch.cli_x("show channels as json").stdout).expect("json");
+        let found = listed["rows"].as_array().and_then(|rows| {
+            rows.iter()
+                .find(|r| r["dest"] == number && r["callstate"] == "ACTIVE")
+                .and_then(|r| r["uuid"].as_str().map(str::to_owned))
+        });
+        if let Some(uuid) = found {
+            return uuid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answered channel to {number}: {listed}\n{}",
+            switch.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A pcap of `seconds` of PCMU audio (a 440 Hz tone).
+fn tone_pcap(dir: &TempDir, seconds: usize) -> String {
+    let samples: Vec<i16> = (0..8000 * seconds)
+        .map(|i| ((i as f64 * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0) as i16)
+        .collect();
+    let path = dir.path().join("tone.pcap");
+    write_rtp_pcap(&path, &pcmu_packets(&samples, 0x7777));
+    path.display().to_string()
+}
+
+fn hangups(esl: &mut switchyard_e2e::EslClient, count: usize) -> Vec<EslEvent> {
+    esl.collect_events(
+        "CHANNEL_HANGUP_COMPLETE",
+        Duration::from_secs(15),
+        Some(count),
+    )
+    .expect("events")
+}
+
+#[test]
+fn an_originated_leg_parks_and_uuid_bridge_joins_it_to_a_parked_caller() {
+    let switch = switch();
+    let dir = TempDir::new("call-control-bridge");
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    // 1002: SIPp's built-in UAS (answers our offer, waits for BYE).
+    let agent = calls::registered_callee(&switch, &dir, ("1002", "pw2", "acme.test"), None);
+    let out = switch.cli_x("originate user/1002@acme.test &park()");
+    let text = out.text().to_owned();
+    assert!(text.starts_with("+OK "), "{out}\n{}", switch.log());
+    let agent_uuid = text[4..].trim().to_owned();
+    // 1001 calls the park extension and streams 4 s of tone, then hangs up.
+    let pcap = tone_pcap(&dir, 4);
+    let media_port = sipp::free_media_port().to_string();
+    let caller = std::thread::scope(|scope| {
+        let caller = scope.spawn(|| {
+            calls::call(
+                &switch,
+                &dir,
+                ("1001", "s3cret", "acme.test"),
+                "9900",
+                "media_uac_pcap.xml",
+                &["-mp", &media_port, "-key", "pcap", &pcap, "-d", "5000"],
+            )
+        });
+        let caller_uuid = uuid_of(&switch, "9900");
+        let bridged = switch.cli_x(&format!("uuid_bridge {caller_uuid} {agent_uuid}"));
+        assert!(
+            bridged.text().starts_with("+OK"),
+            "{bridged}\n{}",
+            switch.log()
+        );
+        let refused = switch.cli_x(&format!("uuid_bridge {caller_uuid} {caller_uuid}"));
+        assert!(refused.text().starts_with("-ERR"), "{refused}");
+        caller.join().expect("caller")
+    });
+    assert_eq!(caller.code(), Some(0), "caller: {caller}\n{}", switch.log());
+    let agent = agent.join().expect("agent");
+    assert_eq!(
+        agent.code(),
+        Some(0),
+        "the agent got BYE when the caller hung up: {agent}\n{}",
+        switch.log()
+    );
+    let events = hangups(&mut esl, 2);
+    let log = switch.log();
+    let agent_leg = events
+        .iter()
+        .find(|e| e.header("Unique-ID") == Some(agent_uuid.as_str()))
+        .unwrap_or_else(|| panic!("no hangup of {agent_uuid}: {events:?}\n{log}"));
+    let relayed: u64 = agent_leg
+        .header("variable_rtp_audio_out_relayed_packet_count")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        relayed > 100,
+        "the caller's audio reached the agent through the relay: {relayed}\n{agent_leg:?}"
+    );
+    calls::assert_no_call_left(&switch);
+}
+
+#[test]
+fn uuid_transfer_moves_a_parked_caller_to_another_extension() {
+    let switch = switch();
+    let dir = TempDir::new("call-control-transfer");
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    let pcap = tone_pcap(&dir, 1);
+    let media_port = sipp::free_media_port().to_string();
+    let caller = std::thread::scope(|scope| {
+        let caller = scope.spawn(|| {
+            calls::call(
+                &switch,
+                &dir,
+                ("1001", "s3cret", "acme.test"),
+                "9900",
+                "lua_uac_dtmf_until_bye.xml",
+                &["-mp", &media_port, "-key", "pcap", &pcap],
+            )
+        });
+        let uuid = uuid_of(&switch, "9900");
+        let bad = switch.cli_x("uuid_transfer nobody 7001");
+        assert!(bad.text().starts_with("-ERR"), "{bad}");
+        let moved = switch.cli_x(&format!("uuid_transfer {uuid} 7001 XML acme.test"));
+        assert_eq!(moved.text(), "+OK", "{moved}\n{}", switch.log());
+        caller.join().expect("caller")
+    });
+    assert_eq!(
+        caller.code(),
+        Some(0),
+        "the switch hung up after the transfer: {caller}\n{}",
+        switch.log()
+    );
+    let events = hangups(&mut esl, 1);
+    let event = events.first().expect("hangup");
+    assert_eq!(
+        event.header("variable_moved_here"),
+        Some("yes"),
+        "{event:?}"
+    );
+    assert_eq!(
+        event.header("Caller-Destination-Number"),
+        Some("7001"),
+        "{event:?}"
+    );
+}
