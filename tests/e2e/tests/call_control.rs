@@ -23,6 +23,11 @@ const DIALPLAN: &str = r#"<include>
         <action application="park"/>
       </condition>
     </extension>
+    <extension name="local">
+      <condition field="destination_number" expression="^(100\d)$">
+        <action application="bridge" data="user/$1@${domain_name}"/>
+      </condition>
+    </extension>
     <extension name="moved">
       <condition field="destination_number" expression="^7001$">
         <action application="set" data="moved_here=yes"/>
@@ -202,4 +207,63 @@ fn uuid_transfer_moves_a_parked_caller_to_another_extension() {
         Some("7001"),
         "{event:?}"
     );
+}
+
+#[test]
+fn uuid_transfer_of_a_bridged_caller_hangs_up_the_callee_and_routes_the_caller() {
+    let switch = switch();
+    let dir = TempDir::new("call-control-transfer-bridged");
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    let callee = calls::registered_callee(&switch, &dir, ("1002", "pw2", "acme.test"), None);
+    let pcap = tone_pcap(&dir, 1);
+    let media_port = sipp::free_media_port().to_string();
+    let caller = std::thread::scope(|scope| {
+        let caller = scope.spawn(|| {
+            calls::call(
+                &switch,
+                &dir,
+                ("1001", "s3cret", "acme.test"),
+                "1002",
+                "lua_uac_dtmf_until_bye.xml",
+                &["-mp", &media_port, "-key", "pcap", &pcap],
+            )
+        });
+        let uuid = uuid_of(&switch, "1002");
+        // The caller's leg: the one 1001 placed (its destination is 1002
+        // too); the callee's leg is outbound.
+        let listed: serde_json::Value =
+            serde_json::from_str(&switch.cli_x("show channels as json").stdout).expect("json");
+        let a_leg = listed["rows"]
+            .as_array()
+            .and_then(|rows| {
+                rows.iter()
+                    .find(|r| r["direction"] == "inbound")
+                    .and_then(|r| r["uuid"].as_str().map(str::to_owned))
+            })
+            .unwrap_or(uuid);
+        let moved = switch.cli_x(&format!("uuid_transfer {a_leg} 7001"));
+        assert_eq!(moved.text(), "+OK", "{moved}\n{}", switch.log());
+        caller.join().expect("caller")
+    });
+    assert_eq!(caller.code(), Some(0), "{caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee");
+    assert_eq!(
+        callee.code(),
+        Some(0),
+        "the callee got BYE: {callee}\n{}",
+        switch.log()
+    );
+    let events = hangups(&mut esl, 2);
+    let caller_leg = events
+        .iter()
+        .find(|e| e.header("Call-Direction") == Some("inbound"))
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert_eq!(
+        caller_leg.header("variable_moved_here"),
+        Some("yes"),
+        "{caller_leg:?}"
+    );
+    calls::assert_no_call_left(&switch);
 }
