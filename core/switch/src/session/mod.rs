@@ -32,6 +32,11 @@ const READ_QUEUE: usize = 50;
 /// Frames the session may write ahead of the packet clock.
 const WRITE_QUEUE: usize = 3;
 
+/// How long a writer facing a full queue sleeps before trying again: one
+/// 20 ms packet time, as FreeSWITCH's session timer paces its writers;
+/// the queue holds three frames, so it never runs dry meanwhile.
+const WRITE_PACING: Duration = Duration::from_millis(20);
+
 /// How the SIP thread reaches a session thread.
 #[derive(Debug)]
 pub struct SessionLink {
@@ -332,16 +337,26 @@ impl Session {
             return Err(Interrupted::NoMedia);
         };
         let mut frame = frame;
+        let mut waited = Duration::ZERO;
         loop {
-            match writer.send_timeout(frame, Duration::from_millis(200)) {
+            match writer.try_send(frame) {
                 Ok(()) => return Ok(()),
-                Err(crossbeam_channel::SendTimeoutError::Timeout(back)) => {
-                    if !self.ready() {
-                        return Err(Interrupted::Hangup);
+                Err(crossbeam_channel::TrySendError::Full(back)) => {
+                    // The media task takes one frame per packet time: sleep
+                    // a little rather than spin on the full queue (measured:
+                    // a blocking send's spinning and yielding cost more CPU
+                    // than the whole packet path).
+                    if waited >= Duration::from_millis(200) {
+                        if !self.ready() {
+                            return Err(Interrupted::Hangup);
+                        }
+                        waited = Duration::ZERO;
                     }
+                    std::thread::sleep(WRITE_PACING);
+                    waited += WRITE_PACING;
                     frame = back;
                 }
-                Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => {
                     return Err(Interrupted::Hangup);
                 }
             }
@@ -363,6 +378,27 @@ impl Session {
             while let Ok(digit) = leg.digits().try_recv() {
                 self.digits.push_back(digit);
             }
+        }
+    }
+
+    /// Waits up to `timeout` for a digit to be heard (it is queued, not
+    /// taken); returns at once when one arrives.
+    pub fn wait_for_digit(&mut self, timeout: Duration) {
+        self.gather_digits();
+        if !self.digits.is_empty() {
+            return;
+        }
+        let leg = self
+            .media
+            .clone()
+            .or_else(|| self.switch.media().leg(self.uuid()));
+        match leg {
+            Some(leg) => {
+                if let Ok(digit) = leg.digits().recv_timeout(timeout) {
+                    self.digits.push_back(digit);
+                }
+            }
+            None => std::thread::sleep(timeout),
         }
     }
 

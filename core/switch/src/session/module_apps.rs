@@ -14,8 +14,9 @@ use crate::media::PcmFrame;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How often digit collection looks for a new digit.
-const DIGIT_POLL: Duration = Duration::from_millis(10);
+/// Longest wait for a digit before collection looks at the call and the
+/// clock again (a digit ends the wait at once).
+const DIGIT_POLL: Duration = Duration::from_millis(100);
 
 /// The rate a source is opened at to check it before the call is touched.
 const PROBE_RATE: u32 = 8000;
@@ -234,7 +235,8 @@ impl DigitSource for Session {
     }
 
     fn wait(&mut self, duration: Duration) {
-        std::thread::sleep(duration);
+        // Woken by the next digit rather than polling for it.
+        self.wait_for_digit(duration);
         // Nobody listens meanwhile: keep heard audio from going stale.
         self.flush_reads();
     }
