@@ -73,10 +73,19 @@ pub fn split_args(data: &str) -> Option<(String, Vec<String>)> {
 pub fn check_syntax(path: &Path) -> Result<(), String> {
     let source =
         std::fs::read(path).map_err(|e| format!("{}:0: cannot read: {e}", path.display()))?;
+    compile(&source, &path.display().to_string())
+}
+
+/// Compiles (without running) Lua `source` named `name`; a syntax error
+/// comes back as `name:line: message`. Binary chunks are refused.
+///
+/// # Errors
+/// The source does not compile.
+pub fn compile(source: &[u8], name: &str) -> Result<(), String> {
     let lua = mlua::Lua::new_with(mlua::StdLib::NONE, mlua::LuaOptions::default())
-        .map_err(|e| format!("{}:0: {e}", path.display()))?;
-    lua.load(&source[..])
-        .set_name(format!("@{}", path.display()))
+        .map_err(|e| format!("{name}:0: {e}"))?;
+    lua.load(source)
+        .set_name(format!("@{name}"))
         .set_mode(mlua::chunk::ChunkMode::Text)
         .into_function()
         .map(|_| ())
