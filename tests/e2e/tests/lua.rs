@@ -42,6 +42,11 @@ const DIALPLAN: &str = r#"<include>
         <action application="hangup"/>
       </condition>
     </extension>
+    <extension name="agent">
+      <condition field="destination_number" expression="^7004$">
+        <action application="lua" data="agent.lua"/>
+      </condition>
+    </extension>
     <extension name="runaway">
       <condition field="destination_number" expression="^7003$">
         <action application="lua" data="spin.lua"/>
@@ -99,6 +104,7 @@ fn bench(name: &str, extra_lua: &str, scripts: &[(&str, &str)]) -> Bench {
         "reloadxml",
         "tenant add acme.test",
         "user add 1001@acme.test s3cret",
+        "user add 1002@acme.test pw2",
     ] {
         let out = switch.cli_x(command);
         assert_eq!(out.code(), Some(0), "{command}: {out}");
@@ -415,4 +421,92 @@ fn check_names_file_and_line_and_reloadxml_keeps_the_plan_in_force() {
     // The plan in force still serves.
     let event = call_pressing(&bench, "after-reload", "7100", "1234#");
     assert_eq!(var(&event, "ivr_branch"), Some("sales"), "{event:?}");
+}
+
+#[test]
+fn a_script_places_calls_plays_to_them_and_bridges_them() {
+    // agent.lua: the caller is bridged to 1002, placed from the script;
+    // first a call to an unregistered user, which is never ready.
+    let agent = r#"
+session:answer()
+local nobody = freeswitch.Session("user/1099@acme.test", session)
+session:setVariable("nobody_ready", tostring(nobody:ready()))
+session:setVariable("nobody_cause", nobody:getVariable("originate_disposition"))
+local agent = freeswitch.Session("user/1002@acme.test", session)
+if agent:ready() then
+  agent:setVariable("placed_by", "agent.lua")
+  agent:streamFile("tone_stream://%(300,0,523)")
+  freeswitch.bridge(session, agent)
+end
+"#;
+    let bench = bench("lua-session", "", &[("agent.lua", agent)]);
+    let mut esl = bench.switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    let dir = &bench.dir;
+    let callee = switchyard_e2e::calls::registered_callee(
+        &bench.switch,
+        dir,
+        ("1002", "pw2", "acme.test"),
+        None,
+    );
+    let samples: Vec<i16> = (0..8000 * 3)
+        .map(|i| ((i as f64 * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0) as i16)
+        .collect();
+    let pcap = dir.path().join("tone.pcap");
+    write_rtp_pcap(&pcap, &switchyard_e2e::pcap::pcmu_packets(&samples, 0x2222));
+    let media_port = sipp::free_media_port().to_string();
+    let key = pcap.display().to_string();
+    let caller = calls::call(
+        &bench.switch,
+        dir,
+        ("1001", "s3cret", "acme.test"),
+        "7004",
+        "media_uac_pcap.xml",
+        &["-mp", &media_port, "-key", "pcap", &key, "-d", "4000"],
+    );
+    let log = bench.switch.log();
+    assert_eq!(caller.code(), Some(0), "{caller}\n{log}");
+    let callee = callee.join().expect("callee");
+    assert_eq!(
+        callee.code(),
+        Some(0),
+        "the placed leg got BYE when the caller hung up: {callee}\n{log}"
+    );
+    let events = esl
+        .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(10), Some(2))
+        .expect("events");
+    let log = bench.switch.log();
+    let caller_leg = events
+        .iter()
+        .find(|e| e.header("variable_sip_req_user") == Some("7004"))
+        .unwrap_or_else(|| panic!("{events:?}\n{log}"));
+    assert_eq!(
+        var(caller_leg, "nobody_ready"),
+        Some("false"),
+        "{caller_leg:?}"
+    );
+    assert_eq!(
+        var(caller_leg, "nobody_cause"),
+        Some("UNALLOCATED_NUMBER"),
+        "1099 is no user: {caller_leg:?}"
+    );
+    let placed = events
+        .iter()
+        .find(|e| var(e, "placed_by") == Some("agent.lua"))
+        .unwrap_or_else(|| panic!("no hangup of the placed leg: {events:?}\n{log}"));
+    let played: u64 = var(placed, "playback_ms")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        played >= 280,
+        "the script played to the placed leg: {placed:?}"
+    );
+    let relayed: u64 = var(placed, "rtp_audio_out_relayed_packet_count")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        relayed > 50,
+        "the caller's audio reached the placed leg through the bridge: {placed:?}"
+    );
 }

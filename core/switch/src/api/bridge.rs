@@ -21,6 +21,7 @@ pub fn uuid_bridge(switch: &Arc<Switch>, args: &str) -> String {
     if !switch.call_control(crate::sip::CallCommand::UuidBridge {
         a: (*a).to_owned(),
         b: (*b).to_owned(),
+        now: false,
         reply,
     }) {
         return "-ERR SIP is not running\n".into();

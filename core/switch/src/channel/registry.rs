@@ -153,6 +153,14 @@ impl ChannelHandle {
         .unwrap_or(false)
     }
 
+    /// Records a hangup on a detached channel (see
+    /// [`ChannelRegistry::detached`]) without an event: it was never
+    /// announced, so nothing may be reported of it.
+    pub fn hangup_detached(&self, cause: HangupCause) {
+        let now = (self.clock)();
+        let _ = self.lock().hangup(cause, None, now);
+    }
+
     fn transition(
         &self,
         bus: &EventBus,

@@ -1,12 +1,20 @@
 //! The `freeswitch` table of mod_lua: `API():execute(cmd, args)` /
 //! `executeString(line)`, `consoleLog(level, msg)`, `Event(name [,
-//! subclass])`, `msleep(ms)`, `getGlobalVariable(name)`.
+//! subclass])`, `Session(dial_string [, a_leg])` (places a call; the
+//! answered leg, with media the switch anchors, has every `session`
+//! method), `bridge(a, b)`, `msleep(ms)`, `getGlobalVariable(name)`.
 
 use super::event_api::LuaEvent;
 use super::guard::Guard;
+use super::session_api::{LuaSession, OwnedLeg};
+use crate::channel::cause::HangupCause;
+use crate::channel::registry::ChannelHandle;
+use crate::channel::{CallerProfile, Direction, NewChannel};
+use crate::session::Session;
+use crate::sip::{CallCommand, OriginateRequest};
 use crate::switch::Switch;
-use mlua::{UserData, UserDataMethods};
-use std::sync::Arc;
+use mlua::{AnyUserData, ObjectLike, UserData, UserDataMethods};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// `freeswitch.API()`: runs API commands as the event socket does.
@@ -42,6 +50,122 @@ impl UserData for LuaApi {
     }
 }
 
+/// The UUIDs of the legs a script placed with `freeswitch.Session`: when
+/// the script ends, those still up and not bridged are hung up.
+pub type PlacedLegs = Arc<Mutex<Vec<String>>>;
+
+fn lock_legs(legs: &PlacedLegs) -> std::sync::MutexGuard<'_, Vec<String>> {
+    legs.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Hangs up the legs a script placed that are still up and not bridged
+/// (FreeSWITCH destroys a script's sessions when the script ends).
+pub fn hang_up_placed_legs(switch: &Arc<Switch>, legs: &PlacedLegs) {
+    for uuid in lock_legs(legs).drain(..) {
+        let Some(channel) = switch.channels.get(&uuid) else {
+            continue;
+        };
+        if channel.state().is_hungup() || channel.with(|c| c.other_leg().is_some()) {
+            continue;
+        }
+        let (reply, _done) = crossbeam_channel::bounded(1);
+        switch.call_control(CallCommand::Kill {
+            uuid,
+            cause: HangupCause::NormalClearing,
+            reply,
+        });
+    }
+}
+
+/// Places a call to `dial` for a script and waits until it answers (its
+/// channel) or fails (the cause, and a channel that is not ready, as
+/// FreeSWITCH gives a script a session that is not ready).
+fn place_leg(
+    switch: &Arc<Switch>,
+    dial: &str,
+    a_leg: Option<&str>,
+) -> Result<Arc<ChannelHandle>, (String, Arc<ChannelHandle>)> {
+    let (caller_id_name, caller_id_number) = a_leg
+        .and_then(|uuid| switch.channels.get(uuid))
+        .map(|a| {
+            a.with(|c| {
+                (
+                    Some(c.profile().caller_id_name.clone()),
+                    Some(c.profile().caller_id_number.clone()),
+                )
+            })
+        })
+        .unwrap_or((None, None));
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    let request = OriginateRequest {
+        dial: dial.to_owned(),
+        destination: String::new(),
+        context: None,
+        caller_id_name,
+        caller_id_number,
+        timeout_secs: None,
+        reply,
+    };
+    let outcome = if switch.call_control(CallCommand::Originate(request)) {
+        // The SIP thread always answers; ring time is bounded by the dial
+        // string's call_timeout (default 60 s).
+        match answer.recv_timeout(Duration::from_secs(3600)) {
+            Ok(Ok(uuid)) => match switch.channels.get(&uuid) {
+                Some(channel) => return Ok(channel),
+                None => "ORIGINATOR_CANCEL the leg hung up at once".to_owned(),
+            },
+            Ok(Err(cause)) => cause,
+            Err(_) => "NORMAL_TEMPORARY_FAILURE the SIP thread did not answer".to_owned(),
+        }
+    } else {
+        "NORMAL_TEMPORARY_FAILURE SIP is not running".to_owned()
+    };
+    let cause_name = outcome.split_whitespace().next().unwrap_or("");
+    let cause = HangupCause::parse(cause_name).unwrap_or(HangupCause::NormalTemporaryFailure);
+    let spec = NewChannel::new(
+        Direction::Outbound,
+        String::new(),
+        "lua-leg",
+        CallerProfile::default(),
+    );
+    let channel = Arc::new(switch.channels.detached(spec));
+    channel.set_variable("originate_disposition", cause.name());
+    channel.hangup_detached(cause);
+    Err((outcome, channel))
+}
+
+/// `freeswitch.bridge(a, b)`: joins the two legs and returns when the
+/// bridge ends (either hangs up; the other is hung up with it).
+fn bridge_and_wait(switch: &Arc<Switch>, guard: &Guard, a: &str, b: &str) -> Result<(), String> {
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    if !switch.call_control(CallCommand::UuidBridge {
+        a: a.to_owned(),
+        b: b.to_owned(),
+        now: true,
+        reply,
+    }) {
+        return Err("SIP is not running".into());
+    }
+    answer
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| "the SIP thread did not answer".to_owned())??;
+    let up = |uuid: &str| {
+        switch
+            .channels
+            .get(uuid)
+            .is_some_and(|c| !c.state().is_hungup())
+    };
+    while up(a) && up(b) {
+        if guard.check(|| "freeswitch.bridge".into()) {
+            return Err(guard.stopped_error().to_string());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        guard.touch();
+    }
+    Ok(())
+}
+
 /// Writes a script's `consoleLog` line at the level FreeSWITCH names.
 pub fn console_log(script: &str, level: &str, message: &str) {
     let message = message.trim_end_matches(['\r', '\n']);
@@ -65,6 +189,7 @@ pub fn install(
     switch: &Arc<Switch>,
     guard: &Arc<Guard>,
     script: &str,
+    legs: &PlacedLegs,
 ) -> mlua::Result<()> {
     let table = lua.create_table()?;
     let (api_switch, api_guard) = (Arc::clone(switch), Arc::clone(guard));
@@ -115,6 +240,52 @@ pub fn install(
                 sleep_guard.touch();
             }
             Ok(())
+        })?,
+    )?;
+    let (session_switch, session_guard, session_legs) =
+        (Arc::clone(switch), Arc::clone(guard), Arc::clone(legs));
+    let leg_script = script.to_owned();
+    table.set(
+        "Session",
+        lua.create_function(move |lua, (dial, a_leg): (String, Option<AnyUserData>)| {
+            if session_guard.tripped() {
+                return Err(session_guard.stopped_error());
+            }
+            let a_uuid = match &a_leg {
+                Some(leg) => Some(leg.call_method::<String>("get_uuid", ())?),
+                None => None,
+            };
+            let leg = place_leg(&session_switch, &dial, a_uuid.as_deref());
+            session_guard.touch();
+            let session = match leg {
+                Ok(channel) => {
+                    lock_legs(&session_legs).push(channel.id().as_str().to_owned());
+                    Session::for_leg(Arc::clone(&session_switch), channel)
+                }
+                Err((cause, channel)) => {
+                    tracing::info!(target: "lua", "{leg_script}: freeswitch.Session({dial}): {cause}");
+                    Session::for_leg(Arc::clone(&session_switch), channel)
+                }
+            };
+            let wrapped = LuaSession::owned(session, Arc::clone(&session_guard), leg_script.clone());
+            let key = wrapped.registry_key().to_owned();
+            let userdata = lua.create_userdata(OwnedLeg(wrapped))?;
+            lua.set_named_registry_value(&key, &userdata)?;
+            Ok(userdata)
+        })?,
+    )?;
+    let (bridge_switch, bridge_guard) = (Arc::clone(switch), Arc::clone(guard));
+    table.set(
+        "bridge",
+        lua.create_function(move |_, (a, b): (AnyUserData, AnyUserData)| {
+            if bridge_guard.tripped() {
+                return Err(bridge_guard.stopped_error());
+            }
+            let a_uuid = a.call_method::<String>("get_uuid", ())?;
+            let b_uuid = b.call_method::<String>("get_uuid", ())?;
+            let result = bridge_and_wait(&bridge_switch, &bridge_guard, &a_uuid, &b_uuid);
+            bridge_guard.touch();
+            result.map_err(|e| mlua::Error::RuntimeError(format!("freeswitch.bridge: {e}")))
         })?,
     )?;
     let globals_switch = Arc::clone(switch);

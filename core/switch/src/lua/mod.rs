@@ -45,6 +45,7 @@ struct Prepared {
     guard: Arc<Guard>,
     function: mlua::Function,
     name: String,
+    legs: freeswitch_api::PlacedLegs,
 }
 
 /// Builds a fenced state and compiles `name` (with `argv`).
@@ -65,7 +66,9 @@ fn prepare(switch: &Arc<Switch>, name: &str, args: &[String]) -> Result<Prepared
         .install(&lua)
         .map_err(|e| format!("{name}: cannot install the guard: {e}"))?;
     let shown = display_name(&scripts, &path);
-    freeswitch_api::install(&lua, switch, &guard, &shown).map_err(|e| format!("{name}: {e}"))?;
+    let legs = freeswitch_api::PlacedLegs::default();
+    freeswitch_api::install(&lua, switch, &guard, &shown, &legs)
+        .map_err(|e| format!("{name}: {e}"))?;
     let argv = lua.create_table().map_err(|e| e.to_string())?;
     argv.set(0, name).map_err(|e| e.to_string())?;
     for (i, arg) in args.iter().enumerate() {
@@ -84,6 +87,7 @@ fn prepare(switch: &Arc<Switch>, name: &str, args: &[String]) -> Result<Prepared
         guard,
         function,
         name: shown,
+        legs,
     })
 }
 
@@ -114,6 +118,7 @@ pub fn run_app(session: &mut Session, data: &str) -> AppOutcome {
         guard,
         function,
         name,
+        legs,
     } = prepared;
     let uuid = session.uuid().to_owned();
     let wrapped = LuaSession::new(session, Arc::clone(&guard), name.clone());
@@ -130,6 +135,7 @@ pub fn run_app(session: &mut Session, data: &str) -> AppOutcome {
         Ok((after, wrapped.auto_hangup(), wrapped.exit_asked()))
     });
     drop(wrapped);
+    freeswitch_api::hang_up_placed_legs(&switch, &legs);
     let (end, auto_hangup, exit_asked) = match outcome {
         Ok(outcome) => outcome,
         Err(e) => (RunEnd::Failed(script::describe(&e)), true, false),
@@ -190,6 +196,7 @@ fn run_detached(
         guard,
         function,
         name,
+        legs,
     } = match prepare(switch, name, args) {
         Ok(prepared) => prepared,
         Err(why) => {
@@ -209,4 +216,6 @@ fn run_detached(
         RunEnd::Failed(why) => report(switch, None, &name, &why),
         RunEnd::Stopped(why) => report(switch, None, &name, &format!("stopped: {why}")),
     }
+    drop(lua);
+    freeswitch_api::hang_up_placed_legs(switch, &legs);
 }

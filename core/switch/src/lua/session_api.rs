@@ -25,8 +25,9 @@ use crate::session::module_apps::{self, Collected, DigitRequest};
 use crate::session::source::AudioSource;
 use crate::session::{AnswerStage, Interrupted, Session};
 use mlua::{AnyUserData, Function, Lua, UserData, UserDataMethods, Value};
-use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the session userdata is kept for callbacks (Lua registry).
@@ -39,29 +40,105 @@ struct Callback {
     arg: Value,
 }
 
-/// The `session` object.
+/// The session a [`LuaSession`] acts on: the call's own (borrowed from
+/// its session thread for the script's run), or a leg the script placed
+/// (`freeswitch.Session`), which it owns.
+pub enum SessionSlot<'s> {
+    /// The call the script runs for.
+    Borrowed(&'s mut Session),
+    /// A leg the script placed.
+    Owned(Box<Session>),
+}
+
+impl std::ops::Deref for SessionSlot<'_> {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        match self {
+            SessionSlot::Borrowed(session) => session,
+            SessionSlot::Owned(session) => session,
+        }
+    }
+}
+
+impl std::ops::DerefMut for SessionSlot<'_> {
+    fn deref_mut(&mut self) -> &mut Session {
+        match self {
+            SessionSlot::Borrowed(session) => session,
+            SessionSlot::Owned(session) => session,
+        }
+    }
+}
+
+/// The `session` object (and the objects of legs a script places).
 pub struct LuaSession<'s> {
-    session: RefCell<&'s mut Session>,
+    session: Mutex<SessionSlot<'s>>,
+    registry_key: String,
     guard: Arc<Guard>,
-    hangup_hook: RefCell<Option<Callback>>,
-    hook_ran: Cell<bool>,
-    input: RefCell<Option<Callback>>,
-    auto_hangup: Cell<bool>,
-    exit_asked: Cell<bool>,
+    hangup_hook: Mutex<Option<Callback>>,
+    hook_ran: AtomicBool,
+    input: Mutex<Option<Callback>>,
+    auto_hangup: AtomicBool,
+    exit_asked: AtomicBool,
     script: String,
 }
 
 impl<'s> LuaSession<'s> {
     /// Wraps `session` for the script `script`.
     pub fn new(session: &'s mut Session, guard: Arc<Guard>, script: String) -> LuaSession<'s> {
-        LuaSession {
-            session: RefCell::new(session),
+        LuaSession::with(
+            SessionSlot::Borrowed(session),
+            REGISTRY_KEY.into(),
             guard,
-            hangup_hook: RefCell::new(None),
-            hook_ran: Cell::new(false),
-            input: RefCell::new(None),
-            auto_hangup: Cell::new(true),
-            exit_asked: Cell::new(false),
+            script,
+        )
+    }
+
+    /// Wraps a leg the script placed; its userdata is to be kept in the
+    /// Lua registry under [`LuaSession::registry_key`].
+    pub fn owned(session: Session, guard: Arc<Guard>, script: String) -> LuaSession<'static> {
+        let key = format!("switchyard.leg.{}", session.uuid());
+        LuaSession::with(SessionSlot::Owned(Box::new(session)), key, guard, script)
+    }
+
+    /// Where this object's userdata is kept in the Lua registry (callbacks
+    /// get it as their first argument).
+    pub fn registry_key(&self) -> &str {
+        &self.registry_key
+    }
+
+    /// The leg's UUID.
+    pub fn uuid(&self) -> String {
+        self.session().uuid().to_owned()
+    }
+
+    /// Whether the leg is up and not being transferred.
+    pub fn is_ready(&self) -> bool {
+        self.ready()
+    }
+
+    /// Hangs the leg up (when still up).
+    pub fn hang_up(&self, cause: HangupCause) {
+        let mut session = self.session();
+        if !session.channel().state().is_hungup() {
+            session.hangup(cause);
+        }
+    }
+
+    fn with(
+        slot: SessionSlot<'s>,
+        registry_key: String,
+        guard: Arc<Guard>,
+        script: String,
+    ) -> LuaSession<'s> {
+        LuaSession {
+            session: Mutex::new(slot),
+            registry_key,
+            guard,
+            hangup_hook: Mutex::new(None),
+            hook_ran: AtomicBool::new(false),
+            input: Mutex::new(None),
+            auto_hangup: AtomicBool::new(true),
+            exit_asked: AtomicBool::new(false),
             script,
         }
     }
@@ -69,16 +146,24 @@ impl<'s> LuaSession<'s> {
     /// Whether the call is hung up when the script ends while still up
     /// (`setAutoHangup`, default true as in FreeSWITCH).
     pub fn auto_hangup(&self) -> bool {
-        self.auto_hangup.get()
+        self.auto_hangup.load(Ordering::Relaxed)
     }
 
     /// Whether the hangup hook returned `"exit"` or `"die"`.
     pub fn exit_asked(&self) -> bool {
-        self.exit_asked.get()
+        self.exit_asked.load(Ordering::Relaxed)
+    }
+
+    /// The session, locked for the duration of one step (never across a
+    /// callback into the script).
+    fn session(&self) -> std::sync::MutexGuard<'_, SessionSlot<'s>> {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn ready(&self) -> bool {
-        self.session.borrow().ready()
+        self.session().ready()
     }
 
     /// Before a method: refuses once the guard tripped.
@@ -98,11 +183,11 @@ impl<'s> LuaSession<'s> {
 
     /// Runs the hangup hook once, if the call is gone or transferred.
     pub fn run_hangup_hook(&self, lua: &Lua) -> mlua::Result<()> {
-        if self.hook_ran.get() {
+        if self.hook_ran.load(Ordering::Relaxed) {
             return Ok(());
         }
         let (hung_up, transferring) = {
-            let session = self.session.borrow();
+            let session = self.session();
             (
                 session.channel().state().is_hungup(),
                 session.channel().transferring(),
@@ -112,16 +197,21 @@ impl<'s> LuaSession<'s> {
             return Ok(());
         }
         self.guard.hung_up();
-        let Some(hook) = self.hangup_hook.borrow_mut().take() else {
+        let Some(hook) = self
+            .hangup_hook
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        else {
             return Ok(());
         };
-        self.hook_ran.set(true);
+        self.hook_ran.store(true, Ordering::Relaxed);
         let status = if hung_up { "hangup" } else { "transfer" };
-        let this: AnyUserData = lua.named_registry_value(REGISTRY_KEY)?;
+        let this: AnyUserData = lua.named_registry_value(&self.registry_key)?;
         let result =
             self.call_back::<Option<String>>(lua, hook.function, (this, status, hook.arg))?;
         if result.is_some_and(|r| r.eq_ignore_ascii_case("exit") || r.eq_ignore_ascii_case("die")) {
-            self.exit_asked.set(true);
+            self.exit_asked.store(true, Ordering::Relaxed);
             return Err(mlua::Error::RuntimeError(EXIT_MARK.into()));
         }
         Ok(())
@@ -159,13 +249,14 @@ impl<'s> LuaSession<'s> {
     fn on_digit(&self, lua: &Lua, digit: crate::media::Dtmf) -> mlua::Result<bool> {
         let Some((function, arg)) = self
             .input
-            .borrow()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .map(|c| (c.function.clone(), c.arg.clone()))
         else {
             return Ok(false);
         };
-        let this: AnyUserData = lua.named_registry_value(REGISTRY_KEY)?;
+        let this: AnyUserData = lua.named_registry_value(&self.registry_key)?;
         let object = lua.create_table()?;
         object.set("digit", digit.digit.to_string())?;
         object.set("duration", digit.duration_ms)?;
@@ -180,7 +271,7 @@ impl<'s> LuaSession<'s> {
     /// stops) or else stop it when they are in `playback_terminators`.
     fn stream(&self, lua: &Lua, name: &str) -> mlua::Result<()> {
         let (rate, frame_len, mut source, terminators) = {
-            let mut session = self.session.borrow_mut();
+            let mut session = self.session();
             let Ok((rate, frame_len)) = session.format() else {
                 return Ok(());
             };
@@ -202,7 +293,11 @@ impl<'s> LuaSession<'s> {
                 .unwrap_or_default();
             (rate, frame_len, source, terminators)
         };
-        let with_callback = self.input.borrow().is_some();
+        let with_callback = self
+            .input
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some();
         let mut played = 0u64;
         let mut status = "SUCCESS";
         'play: loop {
@@ -211,7 +306,7 @@ impl<'s> LuaSession<'s> {
             }
             if with_callback {
                 loop {
-                    let digit = self.session.borrow_mut().take_digit();
+                    let digit = self.session().take_digit();
                     let Some(digit) = digit else { break };
                     if self.on_digit(lua, digit)? {
                         status = "BREAK";
@@ -219,7 +314,7 @@ impl<'s> LuaSession<'s> {
                     }
                 }
             }
-            let mut session = self.session.borrow_mut();
+            let mut session = self.session();
             if !with_callback
                 && !terminators.is_empty()
                 && let Some(digit) = session.take_digit_matching(|d| terminators.contains(d))
@@ -244,7 +339,7 @@ impl<'s> LuaSession<'s> {
             }
             session.flush_reads();
         }
-        let session = self.session.borrow();
+        let session = self.session();
         session.channel().set_variable(
             "playback_ms",
             (played * 1000 / u64::from(rate.max(1))).to_string(),
@@ -256,7 +351,11 @@ impl<'s> LuaSession<'s> {
     /// Sleeps `ms`, giving digits to the input callback meanwhile.
     fn sleep(&self, lua: &Lua, ms: u64) -> mlua::Result<()> {
         let deadline = Instant::now() + Duration::from_millis(ms.min(86_400_000));
-        let with_callback = self.input.borrow().is_some();
+        let with_callback = self
+            .input
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some();
         while Instant::now() < deadline {
             if self.guard.tripped() {
                 return Err(self.guard.stopped_error());
@@ -266,7 +365,7 @@ impl<'s> LuaSession<'s> {
             }
             if with_callback {
                 loop {
-                    let digit = self.session.borrow_mut().take_digit();
+                    let digit = self.session().take_digit();
                     let Some(digit) = digit else { break };
                     if self.on_digit(lua, digit)? {
                         return Ok(());
@@ -275,7 +374,7 @@ impl<'s> LuaSession<'s> {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             std::thread::sleep(left.min(Duration::from_millis(20)));
-            self.session.borrow_mut().flush_reads();
+            self.session().flush_reads();
         }
         Ok(())
     }
@@ -345,15 +444,42 @@ fn millis(value: &Value, what: &str) -> mlua::Result<Duration> {
 /// the script is done.
 impl UserData for &LuaSession<'_> {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        register(methods);
+    }
+}
+
+/// A leg the script placed with `freeswitch.Session`: the same methods.
+pub struct OwnedLeg(pub LuaSession<'static>);
+
+impl std::ops::Deref for OwnedLeg {
+    type Target = LuaSession<'static>;
+    fn deref(&self) -> &LuaSession<'static> {
+        &self.0
+    }
+}
+
+impl UserData for OwnedLeg {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        register(methods);
+    }
+}
+
+/// The methods of a session object, for either kind.
+fn register<'s, T, M>(methods: &mut M)
+where
+    T: std::ops::Deref<Target = LuaSession<'s>>,
+    M: UserDataMethods<T>,
+{
+    {
         methods.add_method("answer", |lua, this, ()| {
             this.enter()?;
-            let done = this.session.borrow_mut().answer(AnswerStage::Answer);
+            let done = this.session().answer(AnswerStage::Answer);
             this.leave(lua)?;
             Ok(done)
         });
         methods.add_method("preAnswer", |lua, this, ()| {
             this.enter()?;
-            let done = this.session.borrow_mut().answer(AnswerStage::PreAnswer);
+            let done = this.session().answer(AnswerStage::PreAnswer);
             this.leave(lua)?;
             Ok(done)
         });
@@ -364,7 +490,7 @@ impl UserData for &LuaSession<'_> {
             Ok(ready)
         });
         methods.add_method("answered", |_, this, ()| {
-            Ok(this.session.borrow().channel().call_state() == crate::channel::CallState::Active)
+            Ok(this.session().channel().call_state() == crate::channel::CallState::Active)
         });
         methods.add_method("hangup", |lua, this, cause: Option<String>| {
             this.enter()?;
@@ -372,7 +498,7 @@ impl UserData for &LuaSession<'_> {
                 .as_deref()
                 .and_then(HangupCause::parse)
                 .unwrap_or(HangupCause::NormalClearing);
-            let mut session = this.session.borrow_mut();
+            let mut session = this.session();
             if !session.channel().state().is_hungup() {
                 session.hangup(cause);
             }
@@ -409,7 +535,7 @@ impl UserData for &LuaSession<'_> {
                     digit_timeout: inter,
                 };
                 let digits = {
-                    let mut session = this.session.borrow_mut();
+                    let mut session = this.session();
                     match module_apps::collect_digits(&mut **session, &request) {
                         Ok(Collected::Enough(d) | Collected::TooFew(d)) => d,
                         Err(Interrupted::Hangup | Interrupted::NoMedia) => String::new(),
@@ -445,7 +571,7 @@ impl UserData for &LuaSession<'_> {
                 let request = PlayAndGetDigits::from_args(&app_order)
                     .map_err(|e| mlua::Error::RuntimeError(format!("playAndGetDigits: {e}")))?;
                 let digits = {
-                    let mut session = this.session.borrow_mut();
+                    let mut session = this.session();
                     crate::session::digits::play_and_get_digits(&mut session, &request)
                         .unwrap_or_default()
                 };
@@ -476,7 +602,7 @@ impl UserData for &LuaSession<'_> {
                     digit_timeout: timeout,
                 };
                 let digits = {
-                    let mut session = this.session.borrow_mut();
+                    let mut session = this.session();
                     crate::session::digits::read(&mut session, &read)
                         .map(|outcome| outcome.digits)
                         .unwrap_or_default()
@@ -495,7 +621,7 @@ impl UserData for &LuaSession<'_> {
                     number(&threshold, "recordFile's silence threshold")?.max(0),
                     number(&silence, "recordFile's silence seconds")?.max(0)
                 );
-                this.session.borrow_mut().run("record", &data);
+                this.session().run("record", &data);
                 this.leave(lua)?;
                 Ok(true)
             },
@@ -510,10 +636,9 @@ impl UserData for &LuaSession<'_> {
                         "execute('lua'): run the other script with require() instead".into(),
                     ));
                 }
-                let outcome =
-                    crate::session::execute::execute(&mut this.session.borrow_mut(), &app, &data);
+                let outcome = crate::session::execute::execute(&mut this.session(), &app, &data);
                 if let crate::session::AppOutcome::Hangup(cause) = outcome {
-                    this.session.borrow_mut().hangup(cause);
+                    this.session().hangup(cause);
                 }
                 this.leave(lua)
             },
@@ -521,7 +646,7 @@ impl UserData for &LuaSession<'_> {
         methods.add_method(
             "setVariable",
             |_, this, (name, value): (String, Option<String>)| {
-                let session = this.session.borrow();
+                let session = this.session();
                 match value {
                     Some(value) if !value.is_empty() => session.channel().set_variable(name, value),
                     _ => {
@@ -532,27 +657,36 @@ impl UserData for &LuaSession<'_> {
             },
         );
         methods.add_method("getVariable", |_, this, name: String| {
-            let session = this.session.borrow();
+            let session = this.session();
             Ok(match name.as_str() {
                 "uuid" => Some(session.uuid().to_owned()),
                 _ => session.channel().variable(&name),
             })
         });
         methods.add_method("setHangupHook", |lua, this, (f, arg): (Value, Value)| {
-            *this.hangup_hook.borrow_mut() = Some(callback(lua, f, arg)?);
-            this.hook_ran.set(false);
+            *this
+                .hangup_hook
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(callback(lua, f, arg)?);
+            this.hook_ran.store(false, Ordering::Relaxed);
             Ok(())
         });
         methods.add_method("setInputCallback", |lua, this, (f, arg): (Value, Value)| {
-            *this.input.borrow_mut() = Some(callback(lua, f, arg)?);
+            *this
+                .input
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(callback(lua, f, arg)?);
             Ok(())
         });
         methods.add_method("unsetInputCallback", |_, this, ()| {
-            *this.input.borrow_mut() = None;
+            *this
+                .input
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
             Ok(())
         });
         methods.add_method("flushDigits", |_, this, ()| {
-            this.session.borrow_mut().flush_digits();
+            this.session().flush_digits();
             Ok(())
         });
         methods.add_method(
@@ -560,8 +694,7 @@ impl UserData for &LuaSession<'_> {
             |lua, this, (destination, _dialplan, context): (String, Option<String>, Option<String>)| {
                 this.enter()?;
                 let result = this
-                    .session
-                    .borrow_mut()
+                    .session()
                     .transfer(destination.trim(), context.as_deref().filter(|c| !c.is_empty()));
                 if let Err(why) = &result {
                     tracing::warn!(target: "lua", "{}: transfer to {destination}: {why}", this.script);
@@ -571,14 +704,14 @@ impl UserData for &LuaSession<'_> {
             },
         );
         methods.add_method("setAutoHangup", |_, this, on: bool| {
-            this.auto_hangup.set(on);
+            this.auto_hangup.store(on, Ordering::Relaxed);
             Ok(())
         });
         methods.add_method("get_uuid", |_, this, ()| {
-            Ok(this.session.borrow().uuid().to_owned())
+            Ok(this.session().uuid().to_owned())
         });
         methods.add_method("getState", |_, this, ()| {
-            Ok(this.session.borrow().channel().state().name())
+            Ok(this.session().channel().state().name())
         });
         methods.add_method(
             "consoleLog",

@@ -179,6 +179,12 @@ pub enum Interrupted {
 }
 
 impl Session {
+    /// A session for a leg no session thread runs (one a script placed
+    /// with `freeswitch.Session`): the script's thread acts on it.
+    pub fn for_leg(switch: Arc<Switch>, channel: Arc<ChannelHandle>) -> Session {
+        Session::new(switch, channel)
+    }
+
     fn new(switch: Arc<Switch>, channel: Arc<ChannelHandle>) -> Session {
         Session {
             switch,

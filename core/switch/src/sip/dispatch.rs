@@ -188,8 +188,8 @@ impl Dispatcher {
                         );
                         let _ = reply.send(done);
                     }
-                    CallCommand::UuidBridge { a, b, reply } => {
-                        let done = self.b2bua.uuid_bridge(&mut self.transactions, &a, &b);
+                    CallCommand::UuidBridge { a, b, now, reply } => {
+                        let done = self.b2bua.uuid_bridge(&mut self.transactions, &a, &b, now);
                         let _ = reply.send(done);
                     }
                     CallCommand::AppDone { uuid, outcome } => {

@@ -149,6 +149,8 @@ pub enum CallCommand {
         a: String,
         /// The other.
         b: String,
+        /// Join at once, without waiting for what runs on the legs to stop.
+        now: bool,
         /// Whether the bridge was taken, or why not.
         reply: crossbeam_channel::Sender<Result<(), String>>,
     },

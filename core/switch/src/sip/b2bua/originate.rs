@@ -30,7 +30,9 @@ pub type OriginateReply = Result<String, String>;
 pub struct OriginateRequest {
     /// The dial string.
     pub dial: String,
-    /// The destination number routed once a leg answers.
+    /// The destination number routed once a leg answers (or `&app(args)`);
+    /// empty: the answered leg is left to whoever asked (a script's
+    /// `freeswitch.Session`), anchored and idle.
     pub destination: String,
     /// The context (default: the tenant's own).
     pub context: Option<String>,
@@ -219,6 +221,9 @@ impl B2bua {
         call.no_answer_at = None;
         self.cancel_forks(layer, call_id, HangupCause::LoseRace, None);
         let (destination, context) = (originating.destination, originating.context);
+        if destination.is_empty() {
+            return;
+        }
         match inline_application(&destination) {
             Some((application, data)) => {
                 // `&app(args)`: that one application, then the call ends.

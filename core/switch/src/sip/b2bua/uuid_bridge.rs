@@ -22,11 +22,15 @@ impl B2bua {
     ///
     /// # Errors
     /// Either leg is unknown, not up, not anchored, or already bridged.
+    ///
+    /// With `now`, the legs are joined at once, whatever runs on them (a
+    /// script that asked for the bridge and waits for it to end).
     pub fn uuid_bridge(
         &mut self,
         layer: &mut TransactionLayer,
         a: &str,
         b: &str,
+        now: bool,
     ) -> Result<(), String> {
         let x = self
             .call_of_a_leg(a)
@@ -60,7 +64,7 @@ impl B2bua {
         for (id, other) in [(x, y), (y, x)] {
             if let Some(call) = self.calls.get_mut(&id) {
                 call.plan.pending_bridge = Some(other);
-                if call.plan.in_session {
+                if call.plan.in_session && !now {
                     call.a.channel.set_transferring(true);
                     if let Some(media) = &call.a.media {
                         media.leg.interrupt();
@@ -68,7 +72,11 @@ impl B2bua {
                 }
             }
         }
-        self.join_if_idle(layer, x);
+        if now {
+            self.join(x, y);
+        } else {
+            self.join_if_idle(layer, x);
+        }
         Ok(())
     }
 
@@ -96,6 +104,13 @@ impl B2bua {
             self.end_call(layer, call_id, HangupCause::NormalClearing);
             return true;
         }
+        self.join(call_id, other);
+        true
+    }
+
+    /// Relays the two calls' A-leg media to each other and records them as
+    /// partners.
+    fn join(&mut self, call_id: u64, other: u64) {
         let mut uuids = Vec::new();
         for (id, partner) in [(call_id, other), (other, call_id)] {
             if let Some(call) = self.calls.get_mut(&id) {
@@ -117,7 +132,6 @@ impl B2bua {
             let _ = self.switch.channels.bridge(&self.switch.bus, x, y);
             tracing::info!("uuid_bridge: {x} and {y} bridged");
         }
-        true
     }
 
     /// `call_id` is ending: the call it was joined to by `uuid_bridge`
