@@ -174,3 +174,51 @@ pub fn assert_no_call_left(switch: &Switch) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Starts a switch with `conf_xml` as its configuration, writes `files`
+/// (`(path under CONF_DIR, text)`) and runs `commands` (each must
+/// succeed): a `reloadxml` first, then e.g. `tenant add`, `user add`.
+pub fn switch_with(conf_xml: &str, files: &[(&str, &str)], commands: &[&str]) -> Switch {
+    let switch = Switch::start(crate::SwitchOptions {
+        conf_xml: Some(conf_xml.to_owned()),
+        ..crate::SwitchOptions::default()
+    });
+    for (path, text) in files {
+        let path = switch.conf_dir().join(path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).expect("conf subdir");
+        }
+        fs::write(&path, text).expect("conf file");
+    }
+    for command in std::iter::once(&"reloadxml").chain(commands) {
+        let out = switch.cli_x(command);
+        assert_eq!(out.code(), Some(0), "{command}: {out}");
+    }
+    switch
+}
+
+/// The first `CHANNEL_HANGUP_COMPLETE` (the connection subscribed to it)
+/// of a leg whose dialled number (`variable_sip_req_user`) is `number`,
+/// waiting up to 10 s.
+///
+/// # Panics
+/// When none comes; the message carries the switch's log.
+pub fn hangup_complete_of(
+    esl: &mut crate::EslClient,
+    number: &str,
+    switch: &Switch,
+) -> crate::EslEvent {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let events = esl
+            .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(1), Some(1))
+            .expect("events");
+        if let Some(event) = events
+            .into_iter()
+            .find(|e| e.header("variable_sip_req_user") == Some(number))
+        {
+            return event;
+        }
+    }
+    panic!("no CHANNEL_HANGUP_COMPLETE for {number}\n{}", switch.log());
+}

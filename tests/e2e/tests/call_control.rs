@@ -5,12 +5,11 @@
 //! switch's relay; either hanging up ends both), and `uuid_transfer`
 //! moving a parked caller to another extension.
 
-use std::fs;
 use std::time::{Duration, Instant};
 
 use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::pcap::{pcmu_packets, write_rtp_pcap};
-use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
+use switchyard_e2e::{Switch, TempDir, calls, sipp};
 
 /// SIPp 3.6 answers only MD5 challenges.
 const MD5_ONLY: &str = "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings></switchyard>";
@@ -39,22 +38,15 @@ const DIALPLAN: &str = r#"<include>
 "#;
 
 fn switch() -> Switch {
-    let switch = Switch::start(SwitchOptions {
-        conf_xml: Some(MD5_ONLY.into()),
-        ..SwitchOptions::default()
-    });
-    fs::create_dir_all(switch.conf_dir().join("dialplan")).expect("dialplan dir");
-    fs::write(switch.conf_dir().join("dialplan/acme.xml"), DIALPLAN).expect("dialplan");
-    for command in [
-        "reloadxml",
-        "tenant add acme.test",
-        "user add 1001@acme.test s3cret",
-        "user add 1002@acme.test pw2",
-    ] {
-        let out = switch.cli_x(command);
-        assert_eq!(out.code(), Some(0), "{command}: {out}");
-    }
-    switch
+    calls::switch_with(
+        MD5_ONLY,
+        &[("dialplan/acme.xml", DIALPLAN)],
+        &[
+            "tenant add acme.test",
+            "user add 1001@acme.test s3cret",
+            "user add 1002@acme.test pw2",
+        ],
+    )
 }
 
 /// The uuid of the one live channel whose destination is `number`.

@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::paths::workspace_root;
@@ -75,19 +75,7 @@ fn call(switch: &Switch, password: &str, number: &str, digits: &str) -> EslEvent
         &["-mp", &media_port, "-key", "pcap", &key],
     );
     assert_eq!(caller.code(), Some(0), "{caller}\n{}", switch.log());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let events = esl
-            .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(1), Some(1))
-            .expect("events");
-        if let Some(event) = events
-            .into_iter()
-            .find(|e| e.header("variable_sip_req_user") == Some(number))
-        {
-            return event;
-        }
-    }
-    panic!("no CHANNEL_HANGUP_COMPLETE\n{}", switch.log());
+    calls::hangup_complete_of(&mut esl, number, switch)
 }
 
 #[test]

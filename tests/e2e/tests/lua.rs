@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::pcap::{DtmfTiming, rfc4733_packets, write_rtp_pcap};
-use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
+use switchyard_e2e::{Switch, TempDir, calls, sipp};
 
 /// The runaway limit the tests configure (ms).
 const BUSY_LIMIT_MS: u64 = 1000;
@@ -89,27 +89,31 @@ struct Bench {
 }
 
 fn bench(name: &str, extra_lua: &str, scripts: &[(&str, &str)]) -> Bench {
-    let switch = Switch::start(SwitchOptions {
-        conf_xml: Some(conf_xml(extra_lua)),
-        ..SwitchOptions::default()
-    });
-    let dir = TempDir::new(name);
-    fs::create_dir_all(switch.conf_dir().join("dialplan")).expect("dialplan dir");
+    let paths: Vec<String> = scripts
+        .iter()
+        .map(|(f, _)| format!("scripts/{f}"))
+        .collect();
+    let mut files: Vec<(&str, &str)> = vec![("dialplan/acme.xml", DIALPLAN)];
+    files.extend(
+        paths
+            .iter()
+            .map(String::as_str)
+            .zip(scripts.iter().map(|(_, t)| *t)),
+    );
+    let switch = calls::switch_with(
+        &conf_xml(extra_lua),
+        &files,
+        &[
+            "tenant add acme.test",
+            "user add 1001@acme.test s3cret",
+            "user add 1002@acme.test pw2",
+        ],
+    );
     fs::create_dir_all(switch.conf_dir().join("scripts")).expect("scripts dir");
-    fs::write(switch.conf_dir().join("dialplan/acme.xml"), DIALPLAN).expect("dialplan");
-    for (file, text) in scripts {
-        fs::write(switch.conf_dir().join("scripts").join(file), text).expect("script");
+    Bench {
+        switch,
+        dir: TempDir::new(name),
     }
-    for command in [
-        "reloadxml",
-        "tenant add acme.test",
-        "user add 1001@acme.test s3cret",
-        "user add 1002@acme.test pw2",
-    ] {
-        let out = switch.cli_x(command);
-        assert_eq!(out.code(), Some(0), "{command}: {out}");
-    }
-    Bench { switch, dir }
 }
 
 /// Calls `number` from 1001, pressing `digits` (RFC 4733; `W` waits a
@@ -140,27 +144,7 @@ fn call_pressing(bench: &Bench, tag: &str, number: &str, digits: &str) -> EslEve
         "the switch ends the call: {caller}\n{}",
         bench.switch.log()
     );
-    hangup_of(&mut esl, number, bench)
-}
-
-/// The first `CHANNEL_HANGUP_COMPLETE` of a call first routed to `number`.
-fn hangup_of(esl: &mut switchyard_e2e::esl::EslClient, number: &str, bench: &Bench) -> EslEvent {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let events = esl
-            .collect_events("CHANNEL_HANGUP_COMPLETE", Duration::from_secs(1), Some(1))
-            .expect("events");
-        if let Some(event) = events
-            .into_iter()
-            .find(|e| e.header("variable_sip_req_user") == Some(number))
-        {
-            return event;
-        }
-    }
-    panic!(
-        "no CHANNEL_HANGUP_COMPLETE for {number}\n{}",
-        bench.switch.log()
-    );
+    calls::hangup_complete_of(&mut esl, number, &bench.switch)
 }
 
 fn var<'a>(event: &'a EslEvent, name: &str) -> Option<&'a str> {
@@ -260,7 +244,7 @@ fn a_caller_hanging_up_runs_the_hook_before_the_cdr() {
         &["-mp", &media_port, "-key", "pcap", &key, "-d", "1000"],
     );
     assert_eq!(caller.code(), Some(0), "{caller}\n{}", bench.switch.log());
-    let event = hangup_of(&mut esl, "7100", &bench);
+    let event = calls::hangup_complete_of(&mut esl, "7100", &bench.switch);
     assert_eq!(
         var(&event, "ivr_hook"),
         Some("hangup:ivr"),

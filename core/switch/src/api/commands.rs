@@ -1,20 +1,18 @@
 //! The core's own API commands.
 
-use super::{ApiHandler, split_command, table};
+use super::{split_command, table};
 use crate::channel::cause::HangupCause;
 use crate::config::Config;
 use crate::event::Event;
 use crate::logging::LogLevel;
-use crate::registry::{CORE_OWNER, Entry, RegisterError};
+use crate::registry::{Entry, RegisterError};
 use crate::switch::Switch;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-type CoreFn = fn(&Arc<Switch>, &str) -> String;
-
 /// `(name, description, syntax, handler)` of every core command.
-const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
+const COMMANDS: &[super::CoreCommand] = &[
     (
         "status",
         "Show the uptime and version and the session counts",
@@ -160,13 +158,7 @@ const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
 
 /// Registers the core commands.
 pub fn register_all(switch: &Switch) -> Result<(), RegisterError> {
-    for &(name, description, syntax, func) in COMMANDS {
-        let handler: ApiHandler = Box::new(func);
-        switch
-            .api
-            .register(Entry::new(name, description, syntax, CORE_OWNER, handler))?;
-    }
-    Ok(())
+    super::register_table(switch, COMMANDS)
 }
 
 fn status(switch: &Arc<Switch>, _args: &str) -> String {

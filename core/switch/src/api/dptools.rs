@@ -2,15 +2,11 @@
 //! `global_getvar`, `global_setvar`, `eval`, `expand`, `hash`, `db` and
 //! `curl`.
 
-use super::ApiHandler;
-use crate::registry::{CORE_OWNER, Entry, RegisterError};
+use crate::registry::RegisterError;
 use crate::switch::Switch;
-use std::sync::Arc;
-
-type CoreFn = fn(&Arc<Switch>, &str) -> String;
 
 /// `(name, description, syntax, handler)` of every command registered here.
-pub const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
+pub const COMMANDS: &[super::CoreCommand] = &[
     (
         "global_getvar",
         "Show a global variable, or all of them",
@@ -57,11 +53,5 @@ pub const COMMANDS: &[(&str, &str, &str, CoreFn)] = &[
 
 /// Registers the commands.
 pub fn register_all(switch: &Switch) -> Result<(), RegisterError> {
-    for &(name, description, syntax, func) in COMMANDS {
-        let handler: ApiHandler = Box::new(func);
-        switch
-            .api
-            .register(Entry::new(name, description, syntax, CORE_OWNER, handler))?;
-    }
-    Ok(())
+    super::register_table(switch, COMMANDS)
 }

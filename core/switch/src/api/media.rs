@@ -16,9 +16,6 @@ pub const BROADCAST_USAGE: &str = "uuid_broadcast <uuid> <path> [aleg|bleg|both]
 /// Usage of `uuid_hold`.
 pub const HOLD_USAGE: &str = "uuid_hold [off|toggle] <uuid>";
 
-/// How long the SIP thread may take to answer.
-const SIP_WAIT: Duration = Duration::from_secs(5);
-
 fn leg(switch: &Switch, uuid: &str) -> Result<Arc<MediaLeg>, String> {
     if switch.channels.get(uuid).is_none() {
         return Err("-ERR No such channel!\n".into());
@@ -149,17 +146,13 @@ pub fn uuid_hold(switch: &Arc<Switch>, args: &str) -> String {
         ["toggle", uuid] => (crate::sip::HoldAction::Toggle, *uuid),
         _ => return format!("-USAGE: {HOLD_USAGE}\n"),
     };
-    let (reply, answer) = crossbeam_channel::bounded(1);
-    if !switch.call_control(crate::sip::CallCommand::Hold {
-        uuid: uuid.to_owned(),
-        action,
-        reply,
-    }) {
-        return "-ERR SIP is not running\n".into();
-    }
-    match answer.recv_timeout(SIP_WAIT) {
-        Ok(Ok(())) => "+OK\n".into(),
-        Ok(Err(e)) => format!("-ERR {e}\n"),
-        Err(_) => "-ERR the SIP thread did not answer\n".into(),
-    }
+    super::call_control_reply(
+        switch,
+        |reply| crate::sip::CallCommand::Hold {
+            uuid: uuid.to_owned(),
+            action,
+            reply,
+        },
+        "",
+    )
 }

@@ -24,6 +24,54 @@ pub type ApiHandler = Box<dyn Fn(&Arc<Switch>, &str) -> String + Send + Sync>;
 /// The registry of API commands.
 pub type ApiRegistry = Registry<ApiHandler>;
 
+/// A core command: name, description, syntax and the function.
+pub type CoreCommand = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Arc<Switch>, &str) -> String,
+);
+
+/// Registers a table of core commands.
+///
+/// # Errors
+/// A name is taken already.
+pub fn register_table(
+    switch: &Switch,
+    commands: &[CoreCommand],
+) -> Result<(), crate::registry::RegisterError> {
+    for &(name, description, syntax, func) in commands {
+        let handler: ApiHandler = Box::new(func);
+        switch.api.register(crate::registry::Entry::new(
+            name,
+            description,
+            syntax,
+            crate::registry::CORE_OWNER,
+            handler,
+        ))?;
+    }
+    Ok(())
+}
+
+/// Asks the SIP thread for `command` (built around the reply channel) and
+/// renders its answer as an API reply: `+OK[ <ok>]`, or `-ERR <why>`.
+pub fn call_control_reply(
+    switch: &Switch,
+    command: impl FnOnce(crossbeam_channel::Sender<Result<(), String>>) -> crate::sip::CallCommand,
+    ok: &str,
+) -> String {
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    if !switch.call_control(command(reply)) {
+        return "-ERR SIP is not running\n".into();
+    }
+    match answer.recv_timeout(std::time::Duration::from_secs(5)) {
+        Ok(Ok(())) if ok.is_empty() => "+OK\n".into(),
+        Ok(Ok(())) => format!("+OK {ok}\n"),
+        Ok(Err(e)) => format!("-ERR {e}\n"),
+        Err(_) => "-ERR the SIP thread did not answer\n".into(),
+    }
+}
+
 /// Splits `"show modules"` into `("show", "modules")`.
 pub fn split_command(line: &str) -> (&str, &str) {
     let line = line.trim();

@@ -5,13 +5,9 @@
 
 use crate::switch::Switch;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The command's usage line.
 pub const TRANSFER_USAGE: &str = "uuid_transfer <uuid> <destination> [XML [<context>]]";
-
-/// How long the SIP thread may take to answer.
-const SIP_WAIT: Duration = Duration::from_secs(5);
 
 /// The arguments of `uuid_transfer`: uuid, destination, context.
 ///
@@ -45,20 +41,16 @@ pub fn uuid_transfer(switch: &Arc<Switch>, args: &str) -> String {
         Err(e) if e.starts_with("usage") => return format!("-USAGE: {TRANSFER_USAGE}\n"),
         Err(e) => return format!("-ERR {e}\n"),
     };
-    let (reply, answer) = crossbeam_channel::bounded(1);
-    if !switch.call_control(crate::sip::CallCommand::Transfer {
-        uuid,
-        destination,
-        context,
-        reply,
-    }) {
-        return "-ERR SIP is not running\n".into();
-    }
-    match answer.recv_timeout(SIP_WAIT) {
-        Ok(Ok(())) => "+OK\n".into(),
-        Ok(Err(e)) => format!("-ERR {e}\n"),
-        Err(_) => "-ERR the SIP thread did not answer\n".into(),
-    }
+    super::call_control_reply(
+        switch,
+        |reply| crate::sip::CallCommand::Transfer {
+            uuid,
+            destination,
+            context,
+            reply,
+        },
+        "",
+    )
 }
 
 #[cfg(test)]

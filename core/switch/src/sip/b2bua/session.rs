@@ -178,16 +178,25 @@ impl B2bua {
     /// The B leg of a session's bridge hung up (BYE from it): it ends, the
     /// A leg stays up and its session thread goes on.
     pub(super) fn end_session_bridge(&mut self, layer: &mut TransactionLayer, call_id: u64) {
-        let Some(call) = self.calls.get_mut(&call_id) else {
-            return;
-        };
-        let Some(index) = call.winner.take() else {
-            return;
-        };
+        if let Some(Some(reply)) = self.release_winner(layer, call_id, false) {
+            let _ = reply.send(Ok(()));
+        }
+    }
+
+    /// Ends the bridged B leg of an anchored call and keeps the A leg:
+    /// media and channels unbridged, the B leg hung up (sent BYE when
+    /// `send_bye`) and finished. Returns the session's bridge reply, if a
+    /// session asked for the bridge; `None` when nothing was bridged.
+    pub(super) fn release_winner(
+        &mut self,
+        layer: &mut TransactionLayer,
+        call_id: u64,
+        send_bye: bool,
+    ) -> Option<Option<BridgeReply>> {
+        let call = self.calls.get_mut(&call_id)?;
+        let index = call.winner.take()?;
         let reply = call.bridge_reply.take();
-        let Some(fork) = call.forks.get(index) else {
-            return;
-        };
+        let fork = call.forks.get(index)?;
         let channel = Arc::clone(&fork.channel);
         let dialog = fork.dialog.clone();
         if let Some(a) = &call.a.media {
@@ -195,15 +204,18 @@ impl B2bua {
         }
         let a_id = call.a.channel.id().as_str().to_owned();
         let _ = self.switch.channels.unbridge(&self.switch.bus, &a_id);
+        if send_bye && let Some(id) = &dialog {
+            self.send_bye(layer, id);
+        }
         channel.hangup(&self.switch.bus, HangupCause::NormalClearing, None);
         self.finish(&channel);
         if let Some(id) = dialog {
             self.by_dialog.remove(&id);
             self.dialogs.remove(&id);
         }
-        let _ = layer;
-        if let Some(reply) = reply {
-            let _ = reply.send(Ok(()));
-        }
+        Some(reply)
     }
 }
+
+/// Where a session's bridge learns how it ended.
+pub(super) type BridgeReply = crossbeam_channel::Sender<Result<(), HangupCause>>;

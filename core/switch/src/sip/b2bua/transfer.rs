@@ -10,8 +10,6 @@
 //! - otherwise the call is routed again at once.
 
 use super::B2bua;
-use crate::channel::cause::HangupCause;
-use std::sync::Arc;
 use switchyard_sip::transaction::TransactionLayer;
 
 impl B2bua {
@@ -48,34 +46,13 @@ impl B2bua {
             }
             return Ok(());
         }
-        if let Some(index) = call.winner {
+        if call.winner.is_some() {
             if !call.anchored || call.a.media.is_none() {
                 return Err(format!(
                     "{uuid} is bridged with bypass_media: the switch has no media of its own to keep the caller on"
                 ));
             }
-            let Some(fork) = call.forks.get(index) else {
-                return Err(format!("{uuid}: the bridged leg is gone"));
-            };
-            call.winner = None;
-            let reply = call.bridge_reply.take();
-            let channel = Arc::clone(&fork.channel);
-            let dialog = fork.dialog.clone();
-            if let Some(a) = &call.a.media {
-                a.leg.unbridge();
-            }
-            let a_id = call.a.channel.id().as_str().to_owned();
-            let _ = self.switch.channels.unbridge(&self.switch.bus, &a_id);
-            if let Some(id) = &dialog {
-                self.send_bye(layer, id);
-            }
-            channel.hangup(&self.switch.bus, HangupCause::NormalClearing, None);
-            self.finish(&channel);
-            if let Some(id) = dialog {
-                self.by_dialog.remove(&id);
-                self.dialogs.remove(&id);
-            }
-            if let Some(reply) = reply {
+            if let Some(Some(reply)) = self.release_winner(layer, call_id, true) {
                 // A session's bridge ends; its thread goes on and the
                 // transfer waits for its application like any other.
                 let _ = reply.send(Ok(()));
