@@ -26,6 +26,7 @@ pub mod esl;
 pub mod esl_event;
 pub mod esl_frame;
 pub mod g711;
+pub mod http_peer;
 pub mod paths;
 pub mod pcap;
 pub mod ports;
