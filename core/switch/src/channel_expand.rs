@@ -55,8 +55,20 @@ impl<'a> ChannelVariables<'a> {
 }
 
 impl Variables for ChannelVariables<'_> {
+    /// A channel variable, else (as FreeSWITCH) the caller-profile field,
+    /// the channel's `uuid` or its `chan_name`.
     fn get(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.channel?.variable(name).map(Cow::Owned)
+        let channel = self.channel?;
+        if let Some(value) = channel.variable(name) {
+            return Some(Cow::Owned(value));
+        }
+        match name {
+            "uuid" => Some(Cow::Owned(channel.id().as_str().to_owned())),
+            "chan_name" | "channel_name" => Some(Cow::Owned(channel.with(|c| c.name().to_owned()))),
+            _ => channel
+                .with(|c| c.profile().field(name).map(str::to_owned))
+                .map(Cow::Owned),
+        }
     }
 
     fn global(&self, name: &str) -> Option<Cow<'_, str>> {
@@ -126,6 +138,27 @@ mod tests {
         assert_eq!(vars.expand("${global_getvar domain}"), "acme.test");
         let only = ChannelVariables::globals_only(&switch);
         assert_eq!(only.expand("${team}$${domain}"), "acme.test");
+    }
+
+    #[test]
+    fn the_caller_profile_and_uuid_expand_when_no_variable_has_the_name() {
+        let (switch, _dirs) = test_switch();
+        let channel = live_inbound(&switch);
+        let vars = ChannelVariables::new(&switch, &channel);
+        let (number, destination) = channel.with(|c| {
+            (
+                c.profile().caller_id_number.clone(),
+                c.profile().destination_number.clone(),
+            )
+        });
+        assert!(!number.is_empty() && !destination.is_empty());
+        assert_eq!(
+            vars.expand("${caller_id_number}>${destination_number} ${uuid}"),
+            format!("{number}>{destination} {}", channel.id().as_str())
+        );
+        // A channel variable of the same name wins.
+        channel.set_variable("caller_id_number", "override");
+        assert_eq!(vars.expand("${caller_id_number}"), "override");
     }
 
     #[test]

@@ -266,6 +266,27 @@ pub struct CallerProfile {
     pub ani: String,
 }
 
+impl CallerProfile {
+    /// A profile field by FreeSWITCH's variable name (`caller_id_number`,
+    /// `destination_number`, …), as `${name}` reads it when no channel
+    /// variable has that name.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "username" | "user_name" => &self.username,
+            "caller_id_name" => &self.caller_id_name,
+            "caller_id_number" => &self.caller_id_number,
+            "callee_id_name" => &self.callee_id_name,
+            "callee_id_number" => &self.callee_id_number,
+            "destination_number" => &self.destination_number,
+            "context" => &self.context,
+            "network_addr" => &self.network_addr,
+            "ani" => &self.ani,
+            "dialplan" => "XML",
+            _ => return None,
+        })
+    }
+}
+
 /// When things happened on a leg.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamps {
