@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 /// How many VM instructions run between two looks at the clock.
 const CHECK_EVERY: u32 = 10_000;
 
+/// Once stopping by yield failed: how many instructions between two
+/// errors raised (the others try to yield).
+const RAISE_EVERY: u32 = 1_000;
+
 /// The guard of one script run.
 #[derive(Debug)]
 pub struct Guard {
@@ -121,7 +125,7 @@ impl Guard {
         let guard = std::sync::Arc::clone(self);
         lua.set_global_hook(
             mlua::HookTriggers::new().every_nth_instruction(CHECK_EVERY),
-            move |_lua, debug| {
+            move |lua, debug| {
                 let stop = guard.check(|| {
                     let source = debug.source();
                     format!(
@@ -134,8 +138,23 @@ impl Guard {
                     return Ok(mlua::VmState::Continue);
                 }
                 // mlua yields only where Lua can; when the hook runs again
-                // the yield did not happen: raise instead.
+                // the yield did not happen (a Lua function a C function
+                // such as table.sort called): from now on the hook runs at
+                // every instruction, yielding where Lua can and raising
+                // now and then to get out of the C function (a pcall there
+                // may catch that, but not the yield that follows outside).
                 if guard.yield_tried.swap(true, Ordering::Relaxed) {
+                    let stopper = std::sync::Arc::clone(&guard);
+                    let calls = std::sync::atomic::AtomicU32::new(0);
+                    let every = mlua::HookTriggers::new().every_nth_instruction(1);
+                    let _ = lua.set_global_hook(every, move |_, _| {
+                        let n = calls.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+                        if n.is_multiple_of(RAISE_EVERY) {
+                            Err(stopper.stopped_error())
+                        } else {
+                            Ok(mlua::VmState::Yield)
+                        }
+                    });
                     return Err(guard.stopped_error());
                 }
                 Ok(mlua::VmState::Yield)
@@ -256,6 +275,19 @@ mod tests {
             .into_function()
             .unwrap();
         assert!(matches!(run::<()>(&lua, &guard, f, ()), RunEnd::Stopped(_)));
+        // Even when a pcall catches that error, over and over.
+        let guard = Arc::new(Guard::new(
+            Duration::from_millis(100),
+            Duration::from_secs(5),
+        ));
+        let lua = lua_with(&guard);
+        let f = lua
+            .load("local t = {3, 2, 1} while true do pcall(table.sort, t, function(a, b) while true do end end) end")
+            .into_function()
+            .unwrap();
+        let started = Instant::now();
+        assert!(matches!(run::<()>(&lua, &guard, f, ()), RunEnd::Stopped(_)));
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
