@@ -351,9 +351,23 @@ fn script_errors_and_sandbox_refusals_name_the_script_line() {
         "",
         &[("bad.lua", bad), ("escape.lua", escape)],
     );
+    // An event-socket client following the log (as fs_cli does).
+    let mut listener = bench.switch.esl();
+    let reply = listener.command("log err").expect("log err");
+    assert!(reply.reply_text().starts_with("+OK"), "{reply:?}");
     for (script, line) in [("bad.lua", "bad.lua:2:"), ("escape.lua", "escape.lua:1:")] {
         let out = bench.switch.cli_x(&format!("luarun {script}"));
         assert_eq!(out.text(), "+OK", "{out}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("{line} never reached the ESL log"));
+            let frame = listener.next_unsolicited(left).expect("a frame");
+            if frame.content_type() == "log/data" && frame.body_text().contains(line) {
+                break;
+            }
+        }
         let deadline = Instant::now() + Duration::from_secs(5);
         while !bench.switch.log().contains(line) && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(50));
