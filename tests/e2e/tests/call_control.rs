@@ -45,6 +45,7 @@ fn switch() -> Switch {
             "tenant add acme.test",
             "user add 1001@acme.test s3cret",
             "user add 1002@acme.test pw2",
+            "tenant add other.test",
         ],
     )
 }
@@ -177,6 +178,12 @@ fn uuid_transfer_moves_a_parked_caller_to_another_extension() {
         let uuid = uuid_of(&switch, "9900");
         let bad = switch.cli_x("uuid_transfer nobody 7001");
         assert!(bad.text().starts_with("-ERR"), "{bad}");
+        // A call stays in its tenant.
+        let other = switch.cli_x(&format!("uuid_transfer {uuid} 7001 XML other.test"));
+        assert!(
+            other.text().starts_with("-ERR") && other.text().contains("another tenant"),
+            "{other}"
+        );
         let moved = switch.cli_x(&format!("uuid_transfer {uuid} 7001 XML acme.test"));
         assert_eq!(moved.text(), "+OK", "{moved}\n{}", switch.log());
         caller.join().expect("caller")

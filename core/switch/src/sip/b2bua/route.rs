@@ -247,6 +247,14 @@ impl B2bua {
             return;
         }
         let context = context.unwrap_or_else(|| call.plan.context.clone());
+        if let Err(why) = self.context_of_own_tenant(call_id, &context) {
+            tracing::warn!("transfer to {destination}: {why}");
+            self.fail_call(layer, call_id, HangupCause::NoRouteDestination, None);
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return;
+        };
         let keep = call
             .a
             .channel
@@ -263,6 +271,27 @@ impl B2bua {
         );
         call.a.channel.set_destination(destination, &context);
         self.route(layer, call_id, destination, &context);
+    }
+
+    /// Whether the call may be routed in `context`: a call stays in its
+    /// tenant, so a context named after another tenant is refused.
+    ///
+    /// # Errors
+    /// Why the context is refused.
+    pub(super) fn context_of_own_tenant(&self, call_id: u64, context: &str) -> Result<(), String> {
+        let Some(call) = self.calls.get(&call_id) else {
+            return Ok(());
+        };
+        let tenant = call.a.channel.tenant();
+        if context.eq_ignore_ascii_case(tenant) {
+            return Ok(());
+        }
+        match crate::directory::is_tenant(&self.switch.store, context) {
+            Ok(true) => Err(format!(
+                "context {context} belongs to another tenant than {tenant}"
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// `limit`: takes a slot, or applies the over-limit action. True when

@@ -38,6 +38,12 @@ impl B2bua {
         if call.a.finished {
             return Err(format!("{uuid} has hung up"));
         }
+        if let Some(context) = &context {
+            self.context_of_own_tenant(call_id, context)?;
+        }
+        let Some(call) = self.calls.get_mut(&call_id) else {
+            return Err(format!("no call has the A leg {uuid}"));
+        };
         if call.plan.in_session {
             call.plan.pending_transfer = Some((destination.to_owned(), context));
             call.a.channel.set_transferring(true);
