@@ -27,6 +27,21 @@ const DIALPLAN: &str = r#"<include>
         <action application="bridge" data="user/$1@${domain_name}"/>
       </condition>
     </extension>
+    <extension name="survey">
+      <condition field="destination_number" expression="^8002$">
+        <action application="bridge" data="user/1002@${domain_name}"/>
+        <action application="set" data="after_bridge=reached"/>
+        <action application="playback" data="tone_stream://%(300,0,440)"/>
+        <action application="hangup"/>
+      </condition>
+    </extension>
+    <extension name="strict">
+      <condition field="destination_number" expression="^8012$">
+        <action application="set" data="hangup_after_bridge=true"/>
+        <action application="bridge" data="user/1002@${domain_name}"/>
+        <action application="set" data="after_bridge=reached"/>
+      </condition>
+    </extension>
     <extension name="moved">
       <condition field="destination_number" expression="^7001$">
         <action application="set" data="moved_here=yes"/>
@@ -264,5 +279,54 @@ fn uuid_transfer_of_a_bridged_caller_hangs_up_the_callee_and_routes_the_caller()
         Some("yes"),
         "{caller_leg:?}"
     );
+    calls::assert_no_call_left(&switch);
+}
+
+/// 1001 calls `number`, which bridges to 1002 (a SIPp callee that hangs up
+/// 300 ms after answering); returns the caller's hangup event.
+fn callee_hangs_up_first(switch: &Switch, tag: &str, number: &str) -> EslEvent {
+    let dir = TempDir::new(tag);
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    let callee = calls::registered_callee(
+        switch,
+        &dir,
+        ("1002", "pw2", "acme.test"),
+        Some("uas_answer_then_bye.xml"),
+    );
+    let pcap = tone_pcap(&dir, 1);
+    let media_port = sipp::free_media_port().to_string();
+    let caller = calls::call(
+        switch,
+        &dir,
+        ("1001", "s3cret", "acme.test"),
+        number,
+        "lua_uac_dtmf_until_bye.xml",
+        &["-mp", &media_port, "-key", "pcap", &pcap],
+    );
+    assert_eq!(caller.code(), Some(0), "{caller}\n{}", switch.log());
+    let callee = callee.join().expect("callee");
+    assert_eq!(callee.code(), Some(0), "{callee}\n{}", switch.log());
+    calls::hangup_complete_of(&mut esl, number, switch)
+}
+
+#[test]
+fn the_dialplan_goes_on_after_the_callee_hangs_up_unless_hangup_after_bridge() {
+    let switch = switch();
+    let event = callee_hangs_up_first(&switch, "call-control-after", "8002");
+    assert_eq!(
+        event.header("variable_after_bridge"),
+        Some("reached"),
+        "{event:?}\n{}",
+        switch.log()
+    );
+    assert_eq!(
+        event.header("variable_playback_status"),
+        Some("SUCCESS"),
+        "{event:?}"
+    );
+    let event = callee_hangs_up_first(&switch, "call-control-strict", "8012");
+    assert_eq!(event.header("variable_after_bridge"), None, "{event:?}");
     calls::assert_no_call_left(&switch);
 }

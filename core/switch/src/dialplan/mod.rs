@@ -45,6 +45,7 @@ pub use model::{
 pub use pattern::{Captures, Pattern};
 pub use profile::{CallerProfile, ProfileField};
 pub use time::{Now, TimeSpec};
+pub use truth::{is_true, parse_bool};
 
 use index::HuntIndex;
 

@@ -293,6 +293,23 @@ impl B2bua {
             self.end_session_bridge(layer, call_id);
             return;
         }
+        // FreeSWITCH goes on with the caller's dialplan after the callee
+        // hangs up unless `hangup_after_bridge` is true; the switch can when
+        // it anchors the caller's media (with bypass_media the caller's RTP
+        // went to the callee).
+        let continues = from_b
+            && call.a.media.is_some()
+            && matches!(call.a.side, ASide::Caller { .. })
+            && !call
+                .a
+                .channel
+                .variable("hangup_after_bridge")
+                .is_some_and(|v| crate::dialplan::is_true(&v));
+        if continues {
+            self.release_winner(layer, call_id, false);
+            self.run_actions(layer, call_id);
+            return;
+        }
         self.hang_up_bridged(layer, call_id, Some(from), HangupCause::NormalClearing);
     }
 

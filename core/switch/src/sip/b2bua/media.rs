@@ -56,12 +56,9 @@ pub(super) fn local_media(leg: &MediaLeg, codecs: Vec<CodecSpec>) -> LocalMedia 
 
 /// Whether `bypass_media` asks for pass-through.
 pub(super) fn bypass_requested(channel: &ChannelHandle) -> bool {
-    channel.variable("bypass_media").is_some_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "true" | "yes" | "on" | "1"
-        )
-    })
+    channel
+        .variable("bypass_media")
+        .is_some_and(|v| crate::dialplan::is_true(&v))
 }
 
 fn parse_sdp(body: &[u8]) -> Result<SessionDescription, HangupCause> {

@@ -110,12 +110,9 @@ impl B2bua {
         // The switch anchors the originated leg's media (it can then run
         // applications and be bridged like any call) unless the dial
         // string asks for `bypass_media`, which keeps RFC 3725's flow.
-        let anchored = !dial.variable("bypass_media").is_some_and(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "true" | "yes" | "on" | "1"
-            )
-        });
+        let anchored = !dial
+            .variable("bypass_media")
+            .is_some_and(crate::dialplan::is_true);
         let context = request.context.clone().unwrap_or_else(|| tenant.clone());
         let cid_name = request
             .caller_id_name

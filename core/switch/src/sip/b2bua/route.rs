@@ -6,6 +6,7 @@
 use super::limit::{self, OverLimit};
 use super::{B2bua, reason_phrase};
 use crate::channel::cause::HangupCause;
+use crate::dialplan::is_true;
 use crate::dialplan::{self, HuntRequest};
 use std::sync::Arc;
 use switchyard_sip::transaction::TransactionLayer;
@@ -393,13 +394,6 @@ fn continues_on(setting: &str, cause: HangupCause) -> bool {
         .map(str::trim)
         .filter_map(HangupCause::parse)
         .any(|c| c == cause)
-}
-
-fn is_true(value: &str) -> bool {
-    matches!(
-        value.trim().to_ascii_lowercase().as_str(),
-        "true" | "yes" | "on" | "1"
-    )
 }
 
 /// `log` data: FreeSWITCH lets a level come first (`log INFO text`).
