@@ -106,24 +106,6 @@ impl<'s> LuaSession<'s> {
         &self.registry_key
     }
 
-    /// The leg's UUID.
-    pub fn uuid(&self) -> String {
-        self.session().uuid().to_owned()
-    }
-
-    /// Whether the leg is up and not being transferred.
-    pub fn is_ready(&self) -> bool {
-        self.ready()
-    }
-
-    /// Hangs the leg up (when still up).
-    pub fn hang_up(&self, cause: HangupCause) {
-        let mut session = self.session();
-        if !session.channel().state().is_hungup() {
-            session.hangup(cause);
-        }
-    }
-
     fn with(
         slot: SessionSlot<'s>,
         registry_key: String,
