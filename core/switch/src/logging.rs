@@ -290,6 +290,36 @@ impl<S: Subscriber> Layer<S> for HubLayer {
     }
 }
 
+/// Writes a line a script (`freeswitch.consoleLog`) or the dialplan's `log`
+/// application asked for, at the level FreeSWITCH names (`info` when the
+/// name is not one), prefixed with its `source`.
+pub fn console_log(source: &str, level: &str, message: &str) {
+    let message = message.trim_end_matches(['\r', '\n']);
+    match level.trim().to_ascii_lowercase().as_str() {
+        "debug" => tracing::debug!(target: "console", "{source}: {message}"),
+        "warning" | "warn" => tracing::warn!(target: "console", "{source}: {message}"),
+        "err" | "error" | "crit" | "alert" => {
+            tracing::error!(target: "console", "{source}: {message}")
+        }
+        _ => tracing::info!(target: "console", "{source}: {message}"),
+    }
+}
+
+/// The dialplan's `log [LEVEL] text` (FreeSWITCH's level names; INFO
+/// when the first word is not one).
+pub fn log_application(data: &str) {
+    const LEVELS: &[&str] = &[
+        "CONSOLE", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG",
+    ];
+    let text = data.trim();
+    match text.split_once(' ') {
+        Some((level, rest)) if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(level)) => {
+            console_log("dialplan", level, rest);
+        }
+        _ => console_log("dialplan", "info", text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

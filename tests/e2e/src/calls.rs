@@ -222,3 +222,56 @@ pub fn hangup_complete_of(
     }
     panic!("no CHANNEL_HANGUP_COMPLETE for {number}\n{}", switch.log());
 }
+
+/// `caller` (extension, password, domain) calls `number` with
+/// `tests/sipp/lua_uac_dtmf_until_bye.xml`: presses `digits` (RFC 4733;
+/// `W` waits a second) from 200 ms after the answer, then waits (at most
+/// 30 s) for the switch's BYE. The pcap goes to `dir` as `TAG.pcap`.
+/// Returns SIPp's output.
+pub fn call_pressing_until_bye(
+    switch: &Switch,
+    dir: &TempDir,
+    caller: (&str, &str, &str),
+    number: &str,
+    tag: &str,
+    digits: &str,
+) -> CommandOutput {
+    let pcap = dir.path().join(format!("{tag}.pcap"));
+    crate::pcap::write_rtp_pcap(
+        &pcap,
+        &crate::pcap::rfc4733_packets(digits, &crate::pcap::DtmfTiming::default(), 101, 0x4321),
+    );
+    let media_port = sipp::free_media_port().to_string();
+    let key = pcap.display().to_string();
+    call(
+        switch,
+        dir,
+        caller,
+        number,
+        "lua_uac_dtmf_until_bye.xml",
+        &["-mp", &media_port, "-key", "pcap", &key],
+    )
+}
+
+/// [`call_pressing_until_bye`], asserting that the switch ended the call;
+/// returns the caller's `CHANNEL_HANGUP_COMPLETE`.
+pub fn call_pressing(
+    switch: &Switch,
+    dir: &TempDir,
+    caller: (&str, &str, &str),
+    number: &str,
+    tag: &str,
+    digits: &str,
+) -> crate::EslEvent {
+    let mut esl = switch.esl();
+    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
+        .expect("subscribe");
+    let out = call_pressing_until_bye(switch, dir, caller, number, tag, digits);
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "the switch ends the call: {out}\n{}",
+        switch.log()
+    );
+    hangup_complete_of(&mut esl, number, switch)
+}

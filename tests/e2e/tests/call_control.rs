@@ -11,6 +11,9 @@ use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::pcap::{pcmu_packets, write_rtp_pcap};
 use switchyard_e2e::{Switch, TempDir, calls, sipp};
 
+/// The caller of every test.
+const CALLER: (&str, &str, &str) = ("1001", "s3cret", "acme.test");
+
 /// SIPp 3.6 answers only MD5 challenges.
 const MD5_ONLY: &str = "<switchyard><settings><param name=\"sip-digest-algorithms\" value=\"MD5\"/></settings></switchyard>";
 
@@ -177,19 +180,9 @@ fn uuid_transfer_moves_a_parked_caller_to_another_extension() {
     let mut esl = switch.esl();
     esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
         .expect("subscribe");
-    let pcap = tone_pcap(&dir, 1);
-    let media_port = sipp::free_media_port().to_string();
     let caller = std::thread::scope(|scope| {
-        let caller = scope.spawn(|| {
-            calls::call(
-                &switch,
-                &dir,
-                ("1001", "s3cret", "acme.test"),
-                "9900",
-                "lua_uac_dtmf_until_bye.xml",
-                &["-mp", &media_port, "-key", "pcap", &pcap],
-            )
-        });
+        let caller = scope
+            .spawn(|| calls::call_pressing_until_bye(&switch, &dir, CALLER, "9900", "caller", ""));
         let uuid = uuid_of(&switch, "9900");
         let bad = switch.cli_x("uuid_transfer nobody 7001");
         assert!(bad.text().starts_with("-ERR"), "{bad}");
@@ -231,19 +224,9 @@ fn uuid_transfer_of_a_bridged_caller_hangs_up_the_callee_and_routes_the_caller()
     esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
         .expect("subscribe");
     let callee = calls::registered_callee(&switch, &dir, ("1002", "pw2", "acme.test"), None);
-    let pcap = tone_pcap(&dir, 1);
-    let media_port = sipp::free_media_port().to_string();
     let caller = std::thread::scope(|scope| {
-        let caller = scope.spawn(|| {
-            calls::call(
-                &switch,
-                &dir,
-                ("1001", "s3cret", "acme.test"),
-                "1002",
-                "lua_uac_dtmf_until_bye.xml",
-                &["-mp", &media_port, "-key", "pcap", &pcap],
-            )
-        });
+        let caller = scope
+            .spawn(|| calls::call_pressing_until_bye(&switch, &dir, CALLER, "1002", "caller", ""));
         let uuid = uuid_of(&switch, "1002");
         // The caller's leg: the one 1001 placed (its destination is 1002
         // too); the callee's leg is outbound.
@@ -295,16 +278,7 @@ fn callee_hangs_up_first(switch: &Switch, tag: &str, number: &str) -> EslEvent {
         ("1002", "pw2", "acme.test"),
         Some("uas_answer_then_bye.xml"),
     );
-    let pcap = tone_pcap(&dir, 1);
-    let media_port = sipp::free_media_port().to_string();
-    let caller = calls::call(
-        switch,
-        &dir,
-        ("1001", "s3cret", "acme.test"),
-        number,
-        "lua_uac_dtmf_until_bye.xml",
-        &["-mp", &media_port, "-key", "pcap", &pcap],
-    );
+    let caller = calls::call_pressing_until_bye(switch, &dir, CALLER, number, "caller", "");
     assert_eq!(caller.code(), Some(0), "{caller}\n{}", switch.log());
     let callee = callee.join().expect("callee");
     assert_eq!(callee.code(), Some(0), "{callee}\n{}", switch.log());

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::paths::workspace_root;
-use switchyard_e2e::pcap::{DtmfTiming, rfc4733_packets, write_rtp_pcap};
-use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
+use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls};
 
 /// A switch on the default configuration (demo tenant) serving a copy of
 /// the repository's dialplan and scripts, its dialplan clock at `clock`.
@@ -56,26 +55,14 @@ fn demo_password(data_dir: &Path, user: &str) -> String {
 /// the caller's `CHANNEL_HANGUP_COMPLETE`.
 fn call(switch: &Switch, password: &str, number: &str, digits: &str) -> EslEvent {
     let dir = TempDir::new("demo-call");
-    let mut esl = switch.esl();
-    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
-        .expect("subscribe");
-    let pcap = dir.path().join("keys.pcap");
-    write_rtp_pcap(
-        &pcap,
-        &rfc4733_packets(digits, &DtmfTiming::default(), 101, 0x5151),
-    );
-    let media_port = sipp::free_media_port().to_string();
-    let key = pcap.display().to_string();
-    let caller = calls::call(
+    calls::call_pressing(
         switch,
         &dir,
         ("1002", password, "demo.test"),
         number,
-        "lua_uac_dtmf_until_bye.xml",
-        &["-mp", &media_port, "-key", "pcap", &key],
-    );
-    assert_eq!(caller.code(), Some(0), "{caller}\n{}", switch.log());
-    calls::hangup_complete_of(&mut esl, number, switch)
+        "keys",
+        digits,
+    )
 }
 
 #[test]

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use switchyard_e2e::esl::EslClient;
 use switchyard_e2e::esl_event::EslEvent;
 use switchyard_e2e::http_peer::HttpPeer;
-use switchyard_e2e::pcap::{DtmfTiming, rfc4733_packets, write_rtp_pcap};
 use switchyard_e2e::process::{CommandOutput, run_bounded};
 use switchyard_e2e::{Switch, SwitchOptions, TempDir, calls, sipp};
 
@@ -106,40 +105,15 @@ fn hangup_listener(bench: &Bench) -> EslClient {
     esl
 }
 
-/// Calls `number` from 1001 with `lua_uac_dtmf_until_bye.xml`: presses
-/// `digits` (RFC 4733; `W` waits a second) from 200 ms after the answer and
-/// waits (at most 30 s) for the switch's BYE. Returns SIPp's output.
+/// 1001 calls `number` pressing `digits` until the switch's BYE
+/// ([`calls::call_pressing_until_bye`]); SIPp's output.
 fn call_until_bye(bench: &Bench, tag: &str, number: &str, digits: &str) -> CommandOutput {
-    let pcap = bench.dir.path().join(format!("{tag}.pcap"));
-    write_rtp_pcap(
-        &pcap,
-        &rfc4733_packets(digits, &DtmfTiming::default(), 101, 0x4321),
-    );
-    let media_port = sipp::free_media_port().to_string();
-    let key = pcap.display().to_string();
-    calls::call(
-        &bench.switch,
-        &bench.dir,
-        CALLER,
-        number,
-        "lua_uac_dtmf_until_bye.xml",
-        &["-mp", &media_port, "-key", "pcap", &key],
-    )
+    calls::call_pressing_until_bye(&bench.switch, &bench.dir, CALLER, number, tag, digits)
 }
 
-/// [`call_until_bye`], asserting that the switch ended the call, and the
-/// caller's `CHANNEL_HANGUP_COMPLETE`.
+/// [`calls::call_pressing`] from 1001.
 fn call_pressing(bench: &Bench, tag: &str, number: &str, digits: &str) -> EslEvent {
-    let mut esl = hangup_listener(bench);
-    let caller = call_until_bye(bench, tag, number, digits);
-    assert_eq!(
-        caller.code(),
-        Some(0),
-        "the switch ends the call: {caller}\n{}",
-        bench.switch.log()
-    );
-    let events = hangups(&mut esl, bench, 1, |e| dialled(e, number));
-    events.into_iter().next().expect("one event")
+    calls::call_pressing(&bench.switch, &bench.dir, CALLER, number, tag, digits)
 }
 
 /// True for the leg of a call first routed to `number`.

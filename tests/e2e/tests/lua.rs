@@ -116,35 +116,17 @@ fn bench(name: &str, extra_lua: &str, scripts: &[(&str, &str)]) -> Bench {
     }
 }
 
-/// Calls `number` from 1001, pressing `digits` (RFC 4733; `W` waits a
-/// second) from 200 ms after the answer, and waits for the switch to hang
-/// up; returns the caller's `CHANNEL_HANGUP_COMPLETE`.
+/// 1001 calls `number` pressing `digits` until the switch hangs up; the
+/// caller's `CHANNEL_HANGUP_COMPLETE`.
 fn call_pressing(bench: &Bench, tag: &str, number: &str, digits: &str) -> EslEvent {
-    let mut esl = bench.switch.esl();
-    esl.subscribe("plain CHANNEL_HANGUP_COMPLETE")
-        .expect("subscribe");
-    let pcap = bench.dir.path().join(format!("{tag}.pcap"));
-    write_rtp_pcap(
-        &pcap,
-        &rfc4733_packets(digits, &DtmfTiming::default(), 101, 0x4321),
-    );
-    let media_port = sipp::free_media_port().to_string();
-    let key = pcap.display().to_string();
-    let caller = calls::call(
+    calls::call_pressing(
         &bench.switch,
         &bench.dir,
         ("1001", "s3cret", "acme.test"),
         number,
-        "lua_uac_dtmf_until_bye.xml",
-        &["-mp", &media_port, "-key", "pcap", &key],
-    );
-    assert_eq!(
-        caller.code(),
-        Some(0),
-        "the switch ends the call: {caller}\n{}",
-        bench.switch.log()
-    );
-    calls::hangup_complete_of(&mut esl, number, &bench.switch)
+        tag,
+        digits,
+    )
 }
 
 fn var<'a>(event: &'a EslEvent, name: &str) -> Option<&'a str> {

@@ -166,20 +166,6 @@ fn bridge_and_wait(switch: &Arc<Switch>, guard: &Guard, a: &str, b: &str) -> Res
     Ok(())
 }
 
-/// Writes a script's `consoleLog` line at the level FreeSWITCH names.
-pub fn console_log(script: &str, level: &str, message: &str) {
-    let message = message.trim_end_matches(['\r', '\n']);
-    match level.trim().to_ascii_lowercase().as_str() {
-        "debug" => tracing::debug!(target: "lua", "{script}: {message}"),
-        "notice" | "info" | "console" => tracing::info!(target: "lua", "{script}: {message}"),
-        "warning" | "warn" => tracing::warn!(target: "lua", "{script}: {message}"),
-        "err" | "error" | "crit" | "alert" => {
-            tracing::error!(target: "lua", "{script}: {message}")
-        }
-        _ => tracing::info!(target: "lua", "{script}: {message}"),
-    }
-}
-
 /// Builds the `freeswitch` table for a script named `script`.
 ///
 /// # Errors
@@ -210,7 +196,7 @@ pub fn install(
                 mlua::Value::String(s) => s.to_string_lossy(),
                 other => other.to_string().unwrap_or_default(),
             };
-            console_log(&name, &level, &text);
+            crate::logging::console_log(&name, &level, &text);
             Ok(())
         })?,
     )?;

@@ -29,7 +29,6 @@ pub mod script;
 mod session_api;
 
 pub use config::{HookBinding, LuaSettings};
-pub use freeswitch_api::console_log;
 pub use hooks::start_hooks;
 
 use crate::session::{AppOutcome, Session};

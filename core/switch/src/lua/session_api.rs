@@ -698,7 +698,7 @@ where
         methods.add_method(
             "consoleLog",
             |_, this, (level, message): (String, String)| {
-                super::freeswitch_api::console_log(&this.script, &level, &message);
+                crate::logging::console_log(&this.script, &level, &message);
                 Ok(())
             },
         );

@@ -42,9 +42,7 @@ pub fn execute(session: &mut Session, application: &str, data: &str) -> AppOutco
             AppOutcome::Continue
         }
         "log" => {
-            let text = data.trim();
-            let (level, message) = text.split_once(' ').unwrap_or(("INFO", text));
-            crate::lua::console_log("dialplan", level, message);
+            crate::logging::log_application(data);
             AppOutcome::Continue
         }
         "hangup" => {

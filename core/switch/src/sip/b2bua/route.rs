@@ -153,7 +153,7 @@ impl B2bua {
                 "unset" => {
                     channel.unset_variable(data.trim());
                 }
-                "log" => tracing::info!(target: "dialplan", "{}", log_text(&data)),
+                "log" => crate::logging::log_application(&data),
                 "hangup" => {
                     let cause = HangupCause::parse(&data).unwrap_or(HangupCause::NormalClearing);
                     self.fail_call(layer, call_id, cause, None);
@@ -396,17 +396,6 @@ fn continues_on(setting: &str, cause: HangupCause) -> bool {
         .any(|c| c == cause)
 }
 
-/// `log` data: FreeSWITCH lets a level come first (`log INFO text`).
-fn log_text(data: &str) -> &str {
-    const LEVELS: &[&str] = &[
-        "CONSOLE", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG",
-    ];
-    match data.split_once(' ') {
-        Some((level, rest)) if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(level)) => rest,
-        _ => data,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,11 +408,5 @@ mod tests {
         assert!(continues_on("19, 17", HangupCause::UserBusy));
         assert!(!continues_on("NO_ANSWER", HangupCause::UserBusy));
         assert!(!continues_on("", HangupCause::UserBusy));
-    }
-
-    #[test]
-    fn log_levels_are_dropped_from_the_text() {
-        assert_eq!(log_text("INFO hello there"), "hello there");
-        assert_eq!(log_text("hello there"), "hello there");
     }
 }
